@@ -1,0 +1,1 @@
+"""scomm: Secure Communities, end to end, on real parts."""
