@@ -1,0 +1,1 @@
+"""HTML templates for the pages (served by scomm.api.pages)."""

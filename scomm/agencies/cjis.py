@@ -1,0 +1,113 @@
+"""FBI CJIS: tenprint 1:N against the criminal master file; identify or enroll; answer SRE.
+
+Then, if the booking's county was activated on the booking date, forward the
+prints to DHS IDENT (interoperability); otherwise say why not.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import date
+
+from sqlalchemy import select
+
+from .. import interchange as nist
+from ..biometrics import ExtractionError, FingerprintImage, FingerprintTemplate, extract
+from ..bus import StepContext, now
+from ..domain.rapsheet import Arrest, Charge, RapSheet
+from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, ProbeFingerRow
+
+
+def extract_probe(ctx: StepContext) -> dict[int, FingerprintTemplate]:
+    """Extract each finger's template once, and keep it with the transaction."""
+    t = nist.decode(ctx.tx.raw)
+    probe: dict[int, FingerprintTemplate] = {}
+    for img in t.images:
+        if not 1 <= img.position <= 10 or img.position in probe:
+            continue
+        pixels = nist.decode_finger_pixels(img)
+        try:
+            probe[img.position] = extract(FingerprintImage(pixels, ppi=img.ppi or 500.0))
+        except ExtractionError as exc:
+            ctx.emit("cjis", "finger-unusable", {"finger": img.position, "reason": str(exc)})
+    for finger, tpl in probe.items():
+        ctx.session.add(ProbeFingerRow(transaction_id=ctx.tx.id, finger=finger,
+                                       template=tpl.to_iso(), quality=tpl.quality))
+    return probe
+
+
+def new_ucn(sha256: str) -> str:
+    """A UCN derived from the transaction, so that a re-run after a crash gives the same one."""
+    return "U" + base64.b32encode(hashlib.sha256(sha256.encode()).digest()).decode()[:9]
+
+
+def search(ctx: StepContext) -> None:
+    s, tx, deps = ctx.session, ctx.tx, ctx.deps
+    probe = extract_probe(ctx)
+    ctx.emit("cjis", "extracted", {"fingers": {f: {"minutiae": len(t.minutiae), "quality": t.quality}
+                                               for f, t in sorted(probe.items())}}, timed=True)
+    candidates = deps.galleries.cjis.search(s, probe)
+    best = candidates[0] if candidates and candidates[0].decision else None
+    booking = tx.booking
+    arrest = Arrest(date=tx.booking_date, ori=tx.ori, tcn=tx.tcn,
+                    charges=[Charge(c["ncic"], c.get("literal", "")) for c in booking["charges"]])
+    if best is not None:
+        subject = s.scalars(select(CriminalSubjectRow)
+                            .where(CriminalSubjectRow.ucn == best.subject_id)).one()
+        sheet = RapSheet.from_dict(subject.rapsheet)
+        sheet.arrests.append(arrest)
+        subject.rapsheet = sheet.to_dict()
+        ctx.emit("cjis", "identified", {"ucn": subject.ucn, "score": best.score,
+                                        "threshold": best.threshold, "match": best.explain(),
+                                        "other_candidates": _others(candidates)}, timed=True)
+    else:
+        subject = _enroll(ctx, probe, arrest)
+        sheet = RapSheet.from_dict(subject.rapsheet)
+        ctx.emit("cjis", "enrolled", {"ucn": subject.ucn, "best_score": candidates[0].score
+                                      if candidates else None, "threshold": _threshold(candidates),
+                                      "other_candidates": _others(candidates)}, timed=True)
+    body = nist.encode_response("SRE", tcn=f"SRE{tx.id:010d}", tcr=tx.tcn, ori=tx.ori,
+                                dai="SCOMMCJIS", date=deps.today(),
+                                fields={"UCN": subject.ucn, "IDENTIFIED": "Y" if best else "N",
+                                        "RAPSHEET": sheet.summary()})
+    ctx.respond("SRE", body, {"ucn": subject.ucn, "identified": best is not None,
+                              "score": best.score if best else None,
+                              "rapsheet": sheet.summary()})
+    _interoperability(ctx, subject.ucn)
+
+
+def _others(candidates) -> list[dict]:
+    return [{"id": c.subject_id, "score": round(c.score, 3)} for c in candidates[:5]]
+
+
+def _threshold(candidates) -> float | None:
+    return candidates[0].threshold if candidates else None
+
+
+def _enroll(ctx: StepContext, probe, arrest: Arrest) -> CriminalSubjectRow:
+    b = ctx.tx.booking
+    ucn = new_ucn(ctx.tx.sha256)
+    subject = CriminalSubjectRow(ucn=ucn, name=b["name"] or "", dob=_date(b["dob"]), sex=b["sex"],
+                                 race=b["race"], pob=b["pob"], enrolled_at=now(),
+                                 rapsheet=RapSheet(ucn=ucn, arrests=[arrest]).to_dict())
+    ctx.session.add(subject)
+    ctx.session.flush()
+    for finger, tpl in probe.items():
+        ctx.session.add(CriminalFingerRow(subject_id=subject.id, finger=finger,
+                                          template=tpl.to_iso(), quality=tpl.quality))
+    return subject
+
+
+def _date(v: str | None) -> date | None:
+    return date.fromisoformat(v) if v else None
+
+
+def _interoperability(ctx: StepContext, ucn: str) -> None:
+    j = ctx.deps.jurisdictions
+    activation = j.activation(ctx.tx.county_fips, ctx.tx.booking_date)
+    if activation.activated:
+        ctx.emit("cjis", "forwarded-to-ident", {"reason": activation.reason})
+        ctx.send("ident", {"ucn": ucn})
+    else:
+        ctx.emit("cjis", "not-forwarded", {"reason": activation.reason})
+        ctx.finish()

@@ -1,0 +1,17 @@
+"""What the agencies need from outside: the galleries, the jurisdictions, the clock."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+from ..domain.jurisdictions import Jurisdictions
+from .galleries import Galleries
+
+
+@dataclass
+class AgencyDeps:
+    jurisdictions: Jurisdictions
+    galleries: Galleries = field(default_factory=Galleries)
+    today: Callable[[], date] = date.today
+    min_fingers: int = 8

@@ -1,0 +1,79 @@
+"""All tunables of the fingerprint engine in one place.
+
+Every stage (segmentation, orientation, enhancement, minutiae, cylinder codes,
+matcher, gallery) reads its constants from :class:`Parameters`.  Distances are
+in pixels at 500 ppi.  ``DEFAULT`` is what the public functions use.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Parameters:
+    # --- image -----------------------------------------------------------
+    ppi: float = 500.0                  # internal working resolution
+
+    # --- segmentation ----------------------------------------------------
+    segment_block: int = 8              # block size for variance statistics
+    segment_sigma: float = 6.0          # smoothing of the local energy map
+    segment_threshold: float = 0.35     # fraction of robust max of local std
+    segment_min_std: float = 6.0        # absolute floor (grey levels) for foreground
+    segment_close: int = 17             # morphological closing kernel (px)
+    segment_open: int = 17              # morphological opening kernel (px)
+    crop_margin: int = 24               # margin kept around the mask bounding box
+    border_erode: int = 14              # drop minutiae this close to mask edge
+
+    # --- orientation -----------------------------------------------------
+    orientation_sigma: float = 7.0      # Gaussian smoothing of gradient moments
+    orientation_smooth: float = 5.0     # extra smoothing of doubled-angle field
+
+    # --- ridge frequency / enhancement -------------------------------------
+    ridge_period: float = 9.0           # fallback period when estimation fails
+    period_min: float = 5.5
+    period_max: float = 14.0
+    frequency_block: int = 32
+    gabor_bins: int = 16                # orientation bins for contextual Gabor
+    gabor_sigma: float = 4.0
+    gabor_size: int = 25
+    normalize_sigma: float = 12.0       # local mean/std normalisation window
+
+    # --- minutiae --------------------------------------------------------
+    trace_length: int = 12              # ridge steps traced to get direction
+    spur_length: int = 12               # ending<->bifurcation closer than this = spur
+    short_ridge: int = 14               # ending<->ending closer along a ridge = noise
+    bridge_length: int = 12             # bifurcation<->bifurcation = bridge
+    broken_ridge_dist: float = 14.0     # facing endings closer than this = broken ridge
+    cluster_dist: float = 6.0           # minutiae closer than this collapse
+    min_minutia_coherence: float = 0.25
+    max_minutiae: int = 120
+
+    # --- quality ---------------------------------------------------------
+    quality_area_full: float = 60000.0  # foreground px (500 ppi) regarded as full
+
+    # --- minutia cylinder code (Cappelli et al. 2010) ---------------------
+    mcc_radius: float = 70.0
+    mcc_ns: int = 8
+    mcc_nd: int = 6
+    mcc_sigma_s: float = 28.0 / 3.0
+    mcc_sigma_d: float = 2.0 * math.pi / 9.0
+    mcc_mu_psi: float = 0.01
+    mcc_tau_psi: float = 400.0
+    mcc_omega: float = 50.0             # hull dilation for cell validity
+    mcc_min_valid_ratio: float = 0.6    # min matchable cells / total cells
+    mcc_min_neighbours: int = 2         # cylinders with fewer are invalid
+    mcc_max_direction_diff: float = math.pi / 2
+
+    # --- global consolidation -------------------------------------------
+    anchors: int = 16                   # top local pairs tried as alignment anchors
+    pair_distance: float = 18.0         # max distance after alignment
+    pair_angle: float = math.pi / 6     # max direction difference after alignment
+    max_rotation: float = math.pi       # rotation search limit (pi = unrestricted)
+    score_scale: float = 100.0
+
+    # --- gallery ---------------------------------------------------------
+    prefilter_keep: int = 200           # candidates kept after cheap pre-filter
+
+
+DEFAULT = Parameters()

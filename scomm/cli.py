@@ -1,0 +1,286 @@
+"""The ``scomm`` command line."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from .bootstrap import Hub, bootstrap
+from .config import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Secure Communities, end to end: booking -> CJIS -> IDENT -> LESC -> ICE.")
+console = Console()
+err = Console(stderr=True)
+
+DatabaseOpt = Annotated[Optional[str], typer.Option("--database", envvar="SCOMM_DATABASE_URL",
+                                                    help="Database URL (default sqlite:///scomm.db)")]
+
+
+def hub_for(database: str | None, init: bool = True) -> Hub:
+    return bootstrap(Settings(), database_url=database, init=init)
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=False)
+
+
+@app.command()
+def init(database: DatabaseOpt = None) -> None:
+    """Create or migrate the database (Alembic)."""
+    hub = hub_for(database)
+    console.print(f"database ready: {hub.db.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def seed(subjects: Annotated[int, typer.Option(help="people to add to the world")] = 100,
+         seed: Annotated[int, typer.Option(help="world seed")] = 1,
+         database: DatabaseOpt = None) -> None:
+    """Build a synthetic world: criminal master file, IDENT, and the people behind them."""
+    from .world.seed import seed_world
+
+    hub = hub_for(database)
+    report = _seed(hub, subjects, seed)
+    console.print(f"seeded {report.persons} people: {report.cjis_subjects} in the criminal file, "
+                  f"{report.ident_identities} in IDENT; profiles {report.by_profile}")
+
+
+def _seed(hub: Hub, subjects: int, world_seed: int):
+    from .world.seed import seed_world
+    with progress_bar() as bar, hub.db.session() as s:
+        task = bar.add_task("rendering and enrolling tenprints", total=None)
+        report = seed_world(s, hub.deps.jurisdictions, subjects, world_seed,
+                            progress=lambda k: bar.advance(task, k))
+    return report
+
+
+@app.command("make-booking")
+def make_booking(
+    output: Annotated[Path, typer.Option("-o", "--output", help="file to write")],
+    county: Annotated[str, typer.Option(help="5-digit county FIPS of the booking jail")],
+    date_: Annotated[str, typer.Option("--date", help="arrest date YYYY-MM-DD")],
+    charge: Annotated[list[str], typer.Option(help="NCIC offence code (repeat for more)")],
+    subject: Annotated[Optional[str], typer.Option(help="person id from the world")] = None,
+    new: Annotated[bool, typer.Option("--new", help="someone never seen before")] = False,
+    impression: Annotated[int, typer.Option(help="which fresh impression")] = 1,
+    tcn: Annotated[Optional[str], typer.Option(help="override the TCN")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Write a criminal tenprint submission (EBTS CAR, WSQ images) for one person."""
+    from .storage.tables import PersonRow
+    from .world.booking import BookingOrder, make_car
+    from .world.stream import new_person, person_of
+
+    if bool(subject) == new:
+        raise typer.BadParameter("give exactly one of --subject ID or --new")
+    hub = hub_for(database)
+    with hub.db.session() as s:
+        if new:
+            index = int(time.time() * 1000) % 10**9 + impression
+            person = new_person(s, index)
+        else:
+            row = s.get(PersonRow, subject)
+            if row is None:
+                raise typer.BadParameter(f"no person {subject!r} in the world (run `scomm seed`)")
+            person = person_of(row)
+    order = BookingOrder(person, hub.deps.jurisdictions.sheriff_ori(county),
+                         date.fromisoformat(date_), tuple(charge), impression, tcn or "")
+    output.write_bytes(make_car(order))
+    console.print(f"wrote {output} ({output.stat().st_size} bytes) for {person.id} "
+                  f"({person.name}), ORI {order.ori}")
+
+
+@app.command()
+def submit(files: Annotated[list[Path], typer.Argument(help="ANSI/NIST files")],
+           json_: Annotated[bool, typer.Option("--json")] = False,
+           no_wait: Annotated[bool, typer.Option("--no-wait", help="store and return")] = False,
+           database: DatabaseOpt = None) -> None:
+    """Submit transactions; unless --no-wait, run the chain until they are done."""
+    from .storage.tables import TransactionRow
+    from .views import transaction_status
+
+    hub = hub_for(database)
+    receipts = [(f, hub.submit(f.read_bytes(), f.name)) for f in files]
+    if not no_wait:
+        hub.bus.drain([r.transaction_id for _, r in receipts])
+    results = []
+    with hub.db.session() as s:
+        for f, r in receipts:
+            t = s.get(TransactionRow, r.transaction_id)
+            st = transaction_status(s, t)
+            results.append({"file": str(f), "tcn": t.tcn, "transaction": t.id,
+                            "accepted": t.accepted, "state": t.state, "duplicate": r.duplicate,
+                            "errors": t.errors or [], "outcome": _one_line(st)})
+    if json_:
+        print(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            mark = "[green]accepted[/]" if r["accepted"] else "[red]rejected[/]"
+            dup = " (duplicate: first result returned)" if r["duplicate"] else ""
+            console.print(f"{r['file']}: TCN {r['tcn'] or '-'} {mark}{dup} {r['outcome']}")
+            for e in r["errors"]:
+                console.print(f"  [red]{e['record']} {e['field']}: {e['reason']}[/]")
+    if any(not r["accepted"] for r in results):
+        raise typer.Exit(1)
+
+
+def _one_line(st: dict) -> str:
+    if not st["accepted"]:
+        return ""
+    parts = [f"state={st['state']}"]
+    if st["cjis"]:
+        c = st["cjis"]
+        parts.append(f"CJIS {'identified' if c['identified'] else 'new subject'} {c['ucn']}")
+    i = st["ident"]
+    if i["searched"]:
+        parts.append(f"IDENT {'match ' + i['fin'] if i['match'] else 'no match'}")
+    elif i["reason_not_searched"]:
+        parts.append("IDENT not searched")
+    if st["lesc"]:
+        parts.append(f"status {st['lesc']['status']}")
+    if st["level"]:
+        parts.append(f"level {st['level']}")
+    if st["detainer"]:
+        parts.append("detainer" if st["detainer"]["issued"] else "no detainer")
+    return "; ".join(parts)
+
+
+@app.command()
+def status(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
+           json_: Annotated[bool, typer.Option("--json")] = False,
+           database: DatabaseOpt = None) -> None:
+    """Everything that happened to one transaction."""
+    from .views import find_transaction, transaction_status
+
+    hub = hub_for(database)
+    with hub.db.session() as s:
+        t = find_transaction(s, tcn)
+        if t is None:
+            err.print(f"no transaction {tcn!r}")
+            raise typer.Exit(2)
+        st = transaction_status(s, t)
+    if json_:
+        print(json.dumps(st, indent=2, default=str))
+        return
+    console.print(f"[bold]TCN {st['tcn']}[/] (transaction {st['id']}) state [bold]{st['state']}[/]"
+                  f"  {_one_line(st)}")
+    for e in st["errors"]:
+        console.print(f"  [red]{e['record']} {e['field']}: {e['reason']}[/]")
+    table = Table("at", "actor", "event", "detail", "ms")
+    for e in st["events"]:
+        detail = {k: v for k, v in e["data"].items() if k not in {"match", "match_detail"}}
+        table.add_row(e["at"][11:19], e["actor"], e["kind"], json.dumps(detail, default=str)[:110],
+                      str(e["elapsed_ms"] or ""))
+    console.print(table)
+    if st["level"]:
+        console.print(f"level {st['level']}: " + "; ".join(st["level_reasons"] or []))
+
+
+@app.command()
+def transactions(json_: Annotated[bool, typer.Option("--json")] = False,
+                 database: DatabaseOpt = None) -> None:
+    """List every stored transaction, accepted or rejected."""
+    from .storage.tables import TransactionRow
+    from .views import transaction_summary
+
+    hub = hub_for(database)
+    with hub.db.session() as s:
+        rows = [transaction_summary(t) for t in s.scalars(select(TransactionRow)
+                                                          .order_by(TransactionRow.id))]
+    if json_:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "TCN", "ORI", "TOT", "state", "received", "errors")
+    for r in rows:
+        table.add_row(str(r["id"]), r["tcn"] or "-", r["ori"] or "-", r["tot"] or "-", r["state"],
+                      r["received_at"][:19], str(len(r["errors"])))
+    console.print(table)
+
+
+@app.command()
+def outcome(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
+            result: Annotated[str, typer.Argument(help="removed|returned|released|"
+                                                  "proceedings-terminated|us-citizen|detainer-lapsed")],
+            by: Annotated[str, typer.Option(help="who records it (audited)")] = "cli",
+            note: Annotated[str, typer.Option()] = "",
+            database: DatabaseOpt = None) -> None:
+    """Record the outcome of a field-office case."""
+    from .agencies.field_office import OutcomeError, case_for, record_outcome
+    from .views import find_transaction
+
+    hub = hub_for(database)
+    with hub.db.session() as s:
+        t = find_transaction(s, tcn)
+        case = case_for(s, t.id) if t else None
+        if case is None:
+            err.print(f"no field-office case for {tcn!r}")
+            raise typer.Exit(2)
+        try:
+            record_outcome(s, case, result, by, note)
+        except OutcomeError as exc:
+            err.print(str(exc))
+            raise typer.Exit(2)
+    console.print(f"case {case.id}: outcome {result} recorded by {by}")
+
+
+@app.command()
+def work(follow: Annotated[bool, typer.Option("--follow", help="keep polling")] = False,
+         database: DatabaseOpt = None) -> None:
+    """Run the outbox worker: finish every pending step (after a crash, too)."""
+    hub = hub_for(database)
+    while True:
+        done = hub.bus.drain()
+        if done:
+            console.print(f"{done} steps done")
+        if not follow:
+            return
+        time.sleep(0.5)
+
+
+@app.command()
+def serve(host: Annotated[Optional[str], typer.Option()] = None,
+          port: Annotated[Optional[int], typer.Option()] = None,
+          database: DatabaseOpt = None) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) and the pages, with a background worker."""
+    _serve(hub_for(database), host, port)
+
+
+def _serve(hub: Hub, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from .api.app import create_app
+
+    host, port = host or hub.settings.host, port or hub.settings.port
+    console.print(f"serving on http://{host}:{port}  (API docs: /docs; Ctrl-C to stop)")
+    uvicorn.run(create_app(hub, background_worker=True), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(subjects: Annotated[int, typer.Option(help="people in the seeded world")] = 80,
+         bookings: Annotated[int, typer.Option(help="bookings to send through the chain")] = 40,
+         seed: Annotated[int, typer.Option(help="world seed")] = 1,
+         no_serve: Annotated[bool, typer.Option("--no-serve", help="exit after the summary")] = False,
+         database: DatabaseOpt = None) -> None:
+    """Initialise, seed, send bookings across the 2008-2014 rollout, summarise, serve."""
+    from .world.demo import run_demo
+
+    started = time.perf_counter()
+    hub = hub_for(database)
+    run_demo(hub, subjects=subjects, bookings=bookings, world_seed=seed, console=console,
+             progress=progress_bar, started=started)
+    if not no_serve:
+        _serve(hub, None, None)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,180 @@
+"""The relational schema. Every agency's repository and the message trail live here.
+
+Tables are grouped by who owns them in the real system: intake (SIB), CJIS,
+IDENT, the field office, and the bus (outbox) that moves a transaction along.
+The synthetic world (``persons``) is kept apart: it is ground truth that no
+agency sees, used to make bookings and to audit the engine's decisions.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+    String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# --- intake ---------------------------------------------------------------
+class TransactionRow(Base):
+    """One submitted file: raw bytes kept whatever happens to them."""
+
+    __tablename__ = "transactions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    # Set only for accepted submissions, so that (ORI, TCN) is unique among them.
+    submission_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    tcn: Mapped[str | None] = mapped_column(String(40), index=True)
+    ori: Mapped[str | None] = mapped_column(String(20))
+    tot: Mapped[str | None] = mapped_column(String(10))
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(20))  # rejected | queued | done
+    county_fips: Mapped[str | None] = mapped_column(String(5))
+    booking_date: Mapped[date | None] = mapped_column(Date)
+    booking: Mapped[dict | None] = mapped_column(JSON)  # decoded Type-2 summary
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProbeFingerRow(Base):
+    """Templates extracted from a transaction's images (extracted once, at CJIS)."""
+
+    __tablename__ = "probe_fingers"
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), primary_key=True)
+    finger: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template: Mapped[bytes] = mapped_column(LargeBinary)  # ISO/IEC 19794-2
+    quality: Mapped[int] = mapped_column(Integer)
+
+
+class ResponseRow(Base):
+    """A message sent back (SRE, ERRT, IDR, IAR) as ANSI/NIST bytes plus a typed summary."""
+
+    __tablename__ = "responses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    summary: Mapped[dict] = mapped_column(JSON)
+
+
+class EventRow(Base):
+    """Everything that happened, in order: the path a transaction took."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    elapsed_ms: Mapped[float | None] = mapped_column(Float)
+
+
+# --- the bus ----------------------------------------------------------------
+class OutboxRow(Base):
+    """A step still owed to a transaction. (transaction, step) is unique: a step runs once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("transaction_id", "step"),
+                      Index("ix_outbox_pending", "done_at", "id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"))
+    step: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- CJIS: the criminal master file ----------------------------------------
+class CriminalSubjectRow(Base):
+    __tablename__ = "cjis_subjects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # enrolment order, for gallery sync
+    ucn: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    dob: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    race: Mapped[str | None] = mapped_column(String(1))
+    pob: Mapped[str | None] = mapped_column(String(4))
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rapsheet: Mapped[dict] = mapped_column(JSON)
+
+
+class CriminalFingerRow(Base):
+    __tablename__ = "cjis_fingers"
+    subject_id: Mapped[int] = mapped_column(ForeignKey("cjis_subjects.id"), primary_key=True)
+    finger: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template: Mapped[bytes] = mapped_column(LargeBinary)
+    quality: Mapped[int] = mapped_column(Integer)
+
+
+# --- IDENT: immigration encounters -----------------------------------------
+class IdentityRow(Base):
+    __tablename__ = "ident_identities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fin: Mapped[str] = mapped_column(String(20), unique=True)  # fingerprint identification number
+    name: Mapped[str] = mapped_column(String(120))
+    dob: Mapped[date | None] = mapped_column(Date)
+    country_of_birth: Mapped[str | None] = mapped_column(String(4))
+    encounters: Mapped[list] = mapped_column(JSON)
+
+
+class IdentityFingerRow(Base):
+    __tablename__ = "ident_fingers"
+    identity_id: Mapped[int] = mapped_column(ForeignKey("ident_identities.id"), primary_key=True)
+    finger: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template: Mapped[bytes] = mapped_column(LargeBinary)
+    quality: Mapped[int] = mapped_column(Integer)
+
+
+# --- ICE field office -------------------------------------------------------
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), unique=True)
+    field_office: Mapped[str | None] = mapped_column(String(8), index=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    level: Mapped[str] = mapped_column(String(16))
+    classification: Mapped[dict] = mapped_column(JSON)
+    removable: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(40))
+    detainer: Mapped[dict] = mapped_column(JSON)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Who changed what, when (outcomes, policy changes, disclosures)."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# --- the synthetic world (ground truth; no agency reads it) ----------------
+class PersonRow(Base):
+    __tablename__ = "persons"
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    profile: Mapped[str] = mapped_column(String(30))  # citizen | noncitizen | naturalised | ...
+    name: Mapped[str] = mapped_column(String(120))
+    dob: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    race: Mapped[str] = mapped_column(String(1))
+    pob: Mapped[str] = mapped_column(String(4))
+    ucn: Mapped[str | None] = mapped_column(String(20))
+    fin: Mapped[str | None] = mapped_column(String(20))
