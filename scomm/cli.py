@@ -134,6 +134,13 @@ def submit(files: Annotated[list[Path], typer.Argument(help="ANSI/NIST files")],
         raise typer.Exit(1)
 
 
+def _brief(data: dict) -> str:
+    """The scalar parts of an event, short; nested detail is in ``--json``."""
+    parts = [f"{k}={round(v, 2) if isinstance(v, float) else v}" for k, v in data.items()
+             if not isinstance(v, (dict, list)) and k != "sha256"]
+    return ", ".join(parts)[:160]
+
+
 def _one_line(st: dict) -> str:
     if not st["accepted"]:
         return ""
@@ -176,11 +183,10 @@ def status(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
                   f"  {_one_line(st)}")
     for e in st["errors"]:
         console.print(f"  [red]{e['record']} {e['field']}: {e['reason']}[/]")
-    table = Table("at", "actor", "event", "detail", "ms")
+    table = Table("at", "actor", "event", "ms", "detail (full: --json)")
     for e in st["events"]:
-        detail = {k: v for k, v in e["data"].items() if k not in {"match", "match_detail"}}
-        table.add_row(e["at"][11:19], e["actor"], e["kind"], json.dumps(detail, default=str)[:110],
-                      str(e["elapsed_ms"] or ""))
+        table.add_row(e["at"][11:19], e["actor"], e["kind"], str(e["elapsed_ms"] or ""),
+                      _brief(e["data"]))
     console.print(table)
     if st["level"]:
         console.print(f"level {st['level']}: " + "; ".join(st["level_reasons"] or []))

@@ -125,6 +125,8 @@ def evaluate_folder(folder: str | Path, iso: bool = False) -> dict:
         "extraction_median_ms": statistics.median(extract_ms) if extract_ms else None,
         "extraction_failures": failures,
         "comparisons_per_second": (len(gs) + len(ims)) / dt if dt > 0 else None,
+        "max_impostor_score": float(max(ims)),
+        "median_genuine_score": float(np.median(gs)),
         "mean_minutiae": float(np.mean([len(t.minutiae) for t in templates.values()])),
         "genuine_scores": gs, "impostor_scores": ims,
     }
@@ -149,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['folder']} [{r['source']}] EER {100 * r['EER']:.2f}%  FMR100 {100 * r['FMR100']:.2f}%  "
                   f"FMR1000 {100 * r['FMR1000']:.2f}%  ZeroFMR {100 * r['ZeroFMR']:.2f}%  "
                   f"extraction median {ext} (failures {r['extraction_failures']})  "
-                  f"{r['comparisons_per_second']:.0f} comparisons/s  mean minutiae {r['mean_minutiae']:.1f}")
+                  f"{r['comparisons_per_second']:.0f} comparisons/s  mean minutiae {r['mean_minutiae']:.1f}  "
+                  f"max impostor {r['max_impostor_score']:.1f}  median genuine {r['median_genuine_score']:.1f}")
     if args.json:
         print(json.dumps(results, indent=2))
     elif len(results) > 1:

@@ -39,6 +39,95 @@ class MatchResult:
 
 
 @njit(cache=True)
+def _pair_rigid(pxy, pa, cxy, ca, S, rot, tx, ty, dmax, amax):
+    """Greedy pairing after applying (rot, tx, ty) to the probe."""
+    n_p = pxy.shape[0]
+    n_c = cxy.shape[0]
+    c = math.cos(rot)
+    s = math.sin(rot)
+    m = n_p * n_c
+    w = np.empty(m)
+    ki = np.empty(m, np.int64)
+    kj = np.empty(m, np.int64)
+    cnt = 0
+    for k in range(n_p):
+        x = c * pxy[k, 0] - s * pxy[k, 1] + tx
+        y = s * pxy[k, 0] + c * pxy[k, 1] + ty
+        for l in range(n_c):
+            dx = x - cxy[l, 0]
+            dy = y - cxy[l, 1]
+            d2 = dx * dx + dy * dy
+            if d2 > dmax * dmax:
+                continue
+            da = pa[k] + rot - ca[l]
+            da = abs((da + math.pi) % (2 * math.pi) - math.pi)
+            if da > amax:
+                continue
+            g = (1.0 - math.sqrt(d2) / dmax) * (1.0 - 0.5 * da / amax)
+            w[cnt] = g * (0.25 + 0.75 * S[k, l])
+            ki[cnt] = k
+            kj[cnt] = l
+            cnt += 1
+    pairs = np.full((min(n_p, n_c), 2), -1, np.int64)
+    total = 0.0
+    n = 0
+    if cnt == 0:
+        return total, pairs[:0]
+    order = np.argsort(-w[:cnt])
+    used_p = np.zeros(n_p, np.bool_)
+    used_c = np.zeros(n_c, np.bool_)
+    for o in order:
+        k = ki[o]
+        l = kj[o]
+        if used_p[k] or used_c[l]:
+            continue
+        used_p[k] = True
+        used_c[l] = True
+        total += w[o]
+        pairs[n, 0] = k
+        pairs[n, 1] = l
+        n += 1
+    return total, pairs[:n]
+
+
+@njit(cache=True)
+def _refine(pxy, pa, cxy, ca, S, pairs, rot, tx, ty, dmax, amax):
+    """Least-squares rigid fit on the current pairs, then re-pair."""
+    n = pairs.shape[0]
+    if n < 3:
+        return -1.0, pairs, rot, tx, ty
+    mpx = 0.0
+    mpy = 0.0
+    mcx = 0.0
+    mcy = 0.0
+    for q in range(n):
+        mpx += pxy[pairs[q, 0], 0]
+        mpy += pxy[pairs[q, 0], 1]
+        mcx += cxy[pairs[q, 1], 0]
+        mcy += cxy[pairs[q, 1], 1]
+    mpx /= n
+    mpy /= n
+    mcx /= n
+    mcy /= n
+    sxx = 0.0
+    sxy = 0.0
+    for q in range(n):
+        ax = pxy[pairs[q, 0], 0] - mpx
+        ay = pxy[pairs[q, 0], 1] - mpy
+        bx = cxy[pairs[q, 1], 0] - mcx
+        by = cxy[pairs[q, 1], 1] - mcy
+        sxx += ax * bx + ay * by
+        sxy += ax * by - ay * bx
+    r = math.atan2(sxy, sxx)
+    c = math.cos(r)
+    s = math.sin(r)
+    ntx = mcx - (c * mpx - s * mpy)
+    nty = mcy - (s * mpx + c * mpy)
+    total, np_ = _pair_rigid(pxy, pa, cxy, ca, S, r, ntx, nty, dmax, amax)
+    return total, np_, r, ntx, nty
+
+
+@njit(cache=True)
 def _consolidate(pxy, pa, cxy, ca, S, anchors_i, anchors_j, dmax, amax, max_rot):
     n_p = pxy.shape[0]
     n_c = cxy.shape[0]
@@ -113,7 +202,11 @@ def _consolidate(pxy, pa, cxy, ca, S, anchors_i, anchors_j, dmax, amax, max_rot)
             best_rot = rot
             best_tx = cxy[j, 0] - (c * pxy[i, 0] - s * pxy[i, 1])
             best_ty = cxy[j, 1] - (s * pxy[i, 0] + c * pxy[i, 1])
-    return best_score, best_pairs[:best_n], best_rot, best_tx, best_ty
+    pairs_out = best_pairs[:best_n].copy()
+    t2, p2, r2, x2, y2 = _refine(pxy, pa, cxy, ca, S, pairs_out, best_rot, best_tx, best_ty, dmax, amax)
+    if t2 > best_score:
+        return t2, p2, r2, x2, y2
+    return best_score, pairs_out, best_rot, best_tx, best_ty
 
 
 def _overlap_count(xy: np.ndarray, hull: np.ndarray, margin: float) -> int:

@@ -67,7 +67,7 @@ class Parameters:
 
     # --- global consolidation -------------------------------------------
     anchors: int = 16                   # top local pairs tried as alignment anchors
-    pair_distance: float = 18.0         # max distance after alignment
+    pair_distance: float = 30.0         # max distance after alignment
     pair_angle: float = math.pi / 6     # max direction difference after alignment
     max_rotation: float = math.pi       # rotation search limit (pi = unrestricted)
     score_scale: float = 100.0

@@ -192,14 +192,16 @@ def _orientation(lay: _Layout, rng: np.random.Generator) -> np.ndarray:
     tip = np.arctan2(-gx, gy)                       # tangent of the ellipse level sets
     rho = np.sqrt(((X - lay.cx) / lay.a) ** 2 + ((Y - lay.cy) / lay.b_top) ** 2)
     top_y = min([c[1] for c in lay.cores], default=lay.cy - 0.1 * lay.b_top)
-    wy = np.clip((top_y - 30 - Y) / 90.0, 0, 1)
-    w = np.clip((rho - 0.45) / 0.5, 0, 1) * wy
+    wy = np.clip((top_y - 20 - Y) / 140.0, 0, 1)
+    w = np.clip((rho - 0.35) / 0.6, 0, 1) * wy
     w = w * w * (3 - 2 * w)
     shape = X.shape
+    # rotate towards the tip direction (interpolating angles, not vectors, so
+    # that no spurious singular point appears where the two differ by ~90 deg)
+    diff = np.mod(tip - theta + np.pi / 2, np.pi) - np.pi / 2
+    theta = theta + w * diff
     theta = theta + 0.10 * _smooth_noise(rng, 5, shape) + 0.05 * _smooth_noise(rng, 9, shape)
-    tip = tip + 0.10 * _smooth_noise(rng, 5, shape)
-    c = (1 - w) * np.cos(2 * theta) + w * np.cos(2 * tip)
-    s = (1 - w) * np.sin(2 * theta) + w * np.sin(2 * tip)
+    c, s = np.cos(2 * theta), np.sin(2 * theta)
     c = cv2.resize(c.astype(np.float32), (_W, _H), interpolation=cv2.INTER_LINEAR)
     s = cv2.resize(s.astype(np.float32), (_W, _H), interpolation=cv2.INTER_LINEAR)
     return (0.5 * np.arctan2(s, c)).astype(np.float32)
@@ -245,7 +247,7 @@ def _gabor_bank(scale: int) -> np.ndarray:
 
 
 @njit(cache=True, fastmath=True, nogil=True)
-def _grow(img, kidx, bank, n_iter, gain, eps, stats):  # pragma: no cover - compiled
+def _grow(img, kidx, bank, n_iter, gain, eps, stats, changed):  # pragma: no cover - compiled
     """Iterate ``img <- tanh(gain * gabor_k(x) * img)`` on a zero-padded image.
 
     Only pixels whose (2R+1)^2 neighbourhood changed by more than ``eps`` in
@@ -257,11 +259,6 @@ def _grow(img, kidx, bank, n_iter, gain, eps, stats):  # pragma: no cover - comp
     R = K // 2
     HP, WP = H + 2 * R, W + 2 * R
     out = img.copy()
-    changed = np.zeros((HP, WP), np.int32)
-    for y in range(HP):
-        for x in range(WP):
-            if img[y, x] != 0.0:
-                changed[y, x] = 1
     rows = np.zeros((HP, W), np.int32)
     active = np.zeros((H, W), np.int32)
     for it in range(n_iter):
@@ -317,7 +314,7 @@ def _kernel_index(theta, period, region, scale):
     return np.where(region, ob * len(_PERIODS) + pb, -1).astype(np.int32)
 
 
-def _grow_ridges(theta, period, region, rng, coarse_iter=11, fine_iter=1):
+def _grow_ridges(theta, period, region, rng, coarse_iter=12, fine_iter=1):
     """Grow ridges from sparse seeds: first on a half-resolution grid (cheap),
     then a few iterations at full resolution to settle the ridge profile."""
     H2, W2 = _H // 2, _W // 2
@@ -336,17 +333,32 @@ def _grow_ridges(theta, period, region, rng, coarse_iter=11, fine_iter=1):
         for gx in np.arange(sp / 2, W2, sp):
             y = int(np.clip(gy + rng.uniform(-0.4, 0.4) * sp, 0, H2 - 1))
             x = int(np.clip(gx + rng.uniform(-0.4, 0.4) * sp, 0, W2 - 1))
-            if region2[y, x] and rng.random() < 0.85:
+            if region2[y, x] and rng.random() < 0.9:
                 img[y + r2, x + r2] = 1.0 if rng.random() < 0.5 else -1.0
-    stats = np.zeros(coarse_iter + fine_iter, np.int64)
-    img = _grow(img, _kernel_index(theta2, period2, region2, 2), bank2, coarse_iter,
-                np.float32(8.0), np.float32(0.0), stats[:coarse_iter])
+    stats = np.zeros(coarse_iter + 6 * 3 + fine_iter, np.int64)
+    kidx2 = _kernel_index(theta2, period2, region2, 2)
+    img = _grow(img, kidx2, bank2, coarse_iter, np.float32(8.0), np.float32(0.0), stats,
+                (img != 0).astype(np.int32))
+    # holes the fronts did not reach (or where they cancelled): new seeds there
+    for rnd in range(3):
+        weak = (np.abs(img[r2:-r2, r2:-r2]) < 0.5) & region2
+        weak = cv2.erode(weak.view(np.uint8), np.ones((5, 5), np.uint8))
+        ys, xs = np.nonzero(weak)
+        if len(ys) == 0:
+            break
+        pick = rng.choice(len(ys), size=max(1, len(ys) // 150), replace=False)
+        new = np.zeros(img.shape, np.int32)
+        for j in pick:
+            img[ys[j] + r2, xs[j] + r2] = 1.0 if rng.random() < 0.5 else -1.0
+            new[ys[j] + r2, xs[j] + r2] = 1
+        img = _grow(img, kidx2, bank2, 6, np.float32(8.0), np.float32(0.0),
+                    stats[coarse_iter + 6 * rnd:], new)
     fine = cv2.resize(img[r2:-r2, r2:-r2], (_W, _H), interpolation=cv2.INTER_LINEAR)
     bank = _gabor_bank(1)
     r = bank.shape[1] // 2
     fine = cv2.copyMakeBorder(fine, r, r, r, r, cv2.BORDER_CONSTANT, value=0)
     fine = _grow(fine, _kernel_index(theta, period, region, 1), bank, fine_iter,
-                 np.float32(3.0), np.float32(0.0), stats[coarse_iter:])
+                 np.float32(3.0), np.float32(0.0), stats[-fine_iter:], np.ones(fine.shape, np.int32))
     return fine[r:-r, r:-r]
 
 

@@ -16,6 +16,7 @@ process (faster, for trusted input only).
 """
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import io
 import multiprocessing
@@ -137,7 +138,16 @@ def _drop_pool(pool: cf.ProcessPoolExecutor, kill: bool = False) -> None:
     if kill:  # a hung decoder: terminate its processes (no public API for this)
         for proc in list(getattr(pool, "_processes", {}).values()):
             proc.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@atexit.register
+def _shutdown_pool() -> None:
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _decode_wsq_isolated(data: bytes) -> np.ndarray:

@@ -243,3 +243,19 @@ def test_list_impressions():
     files = list_impressions(FVC / "fvc2002/DB1_B")
     assert len(files) == 80 and (101, 1) in files
     assert folder_ppi(FVC / "fvc2002/DB2_B") == 569 and folder_ppi(FVC / "fvc2004/DB3_B") == 512
+
+
+@needs_fvc
+def test_from_bytes_wsq_and_tiff():
+    import io
+    from PIL import Image
+    import wsq  # noqa: F401  registers the WSQ codec
+    path = FVC / "fvc2002/DB1_B/101_1.tif"
+    tif = FingerprintImage.from_bytes(path.read_bytes())
+    buf = io.BytesIO()
+    Image.open(path).save(buf, "WSQ")
+    w = FingerprintImage.from_bytes(buf.getvalue(), ppi=500)
+    assert w.pixels.shape == tif.pixels.shape == (374, 388)
+    assert 10 <= len(extract(w).minutiae) <= 120
+    with pytest.raises(ValueError):
+        FingerprintImage.from_bytes(b"not an image")

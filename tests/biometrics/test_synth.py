@@ -203,3 +203,17 @@ def test_any_seed_gives_a_valid_print(seed, finger, imp, quality):
     assert m.pattern in PATTERNS
     assert math.isfinite(float(m.ridges.sum()))
     _check_looks_like_a_print(impression(m, imp, quality=quality))
+
+
+def test_engine_matches_impressions_of_same_master(master):
+    """With the fingerprint engine: genuine pairs score far above impostors."""
+    engine = pytest.importorskip("scomm.biometrics")
+    if not hasattr(engine, "extract") or not hasattr(engine, "match"):
+        pytest.skip("fingerprint engine not available")
+    other = MasterFingerprint.generate(999, 2)
+    t = [engine.extract(engine.FingerprintImage(impression(m, s)))
+         for m, s in ((master, 1), (master, 2), (other, 1))]
+    assert 30 <= len(t[0].minutiae) <= 120
+    genuine = engine.match(t[0], t[1]).score
+    impostor = max(engine.match(t[0], t[2]).score, engine.match(t[1], t[2]).score)
+    assert genuine > 3 * impostor + 5

@@ -153,3 +153,20 @@ def test_sniff():
     assert sniff(b"1.001:129\x1d1.002:0201") == "ansi-nist"
     assert sniff(b"1.01:129\x1d1.02:0201") == "ansi-nist"
     assert sniff(b"GIF89a") == "unknown"
+
+
+def test_wsq_decoder_segfault_is_contained():
+    """Two changed bytes make the NBIS C decoder segfault; scomm must report it, not die."""
+    from scomm.interchange import FingerImage, decode_finger_pixels
+    from scomm.interchange.images import encode_wsq
+
+    from .interchange_helpers import ridge
+    data = bytearray(encode_wsq(ridge(3, 120, 100)))
+    data[600], data[1709] = 73, 155                   # found by fuzzing (see test_damaged_built_car)
+    img = FingerImage(position=3, impression_type=1, compression="WSQ", width=100, height=120, ppi=500.0,
+                      data=bytes(data), record_type=14, idc=3)
+    with pytest.raises(ValueError, match="WSQ image cannot be decoded"):
+        decode_finger_pixels(img)
+    # and the worker pool recovers for the next image
+    good = FingerImage(**{**img.__dict__, "data": encode_wsq(ridge(3, 120, 100))})
+    assert decode_finger_pixels(good).shape == (120, 100)
