@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test serve bench clean
+.PHONY: install bench-install demo test serve bench clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,6 +12,10 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed
+
+# optional: the benchmark peer (NBIS via nbis-py), for `scomm bench fvc --peer nbis`
+bench-install: install
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-bench.lock
 
 demo: install
 	$(BIN)/scomm demo $(ARGS)

@@ -288,5 +288,10 @@ def demo(subjects: Annotated[int, typer.Option(help="people in the seeded world"
         _serve(hub, None, None)
 
 
+from .bench.cli import bench_app  # noqa: E402 - sub-app, after the top-level commands
+
+app.add_typer(bench_app, name="bench")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -9,7 +9,7 @@ Stages live in one module each (SourceAFIS style); all tunables are in
     gallery.TenprintGallery                              (1:N, fusion)
 """
 from .extractor import ExtractionError, extract, quality
-from .gallery import IDENTIFICATION_THRESHOLD, Candidate, TenprintGallery
+from .gallery import DEFAULT_RULE, Candidate, DecisionRule, TenprintGallery
 from .image import FingerprintImage
 from .matcher import MatchResult, match
 from .parameters import DEFAULT as DEFAULT_PARAMETERS, Parameters
@@ -18,6 +18,6 @@ from .template import FingerprintTemplate, Minutia, TemplateError
 __all__ = [
     "FingerprintImage", "Minutia", "FingerprintTemplate", "TemplateError",
     "extract", "ExtractionError", "quality", "match", "MatchResult",
-    "TenprintGallery", "Candidate", "IDENTIFICATION_THRESHOLD",
+    "TenprintGallery", "Candidate", "DecisionRule", "DEFAULT_RULE",
     "Parameters", "DEFAULT_PARAMETERS",
 ]

@@ -1,6 +1,7 @@
-"""FVC-protocol evaluation: pairs, error rates and a small command line.
+"""FVC-protocol evaluation: pairs, error rates, one folder's figures.
 
-    python -m scomm.biometrics.evaluation FOLDER [--iso]
+The command line is ``scomm bench fvc FOLDER... [--iso] [--peer nbis] [--json]``
+(:mod:`scomm.bench`); ``python -m scomm.biometrics.evaluation`` runs the same.
 
 FOLDER holds ``NNN_k.tif`` (and ``NNN_k.iso``) files, e.g.
 ``/work/shared/data/fvc/fvc2002/DB1_B``.  Genuine pairs = every pair of
@@ -9,9 +10,7 @@ different fingers (FVC "B" sets: 280 and 2,880).
 """
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import re
 import statistics
 import sys
@@ -85,10 +84,11 @@ def evaluate_folder(folder: str | Path, iso: bool = False) -> dict:
     ``extraction_median_ms`` per image, ``comparisons_per_second`` for 1:1
     matches with cylinder codes already computed.
     """
-    from . import FingerprintImage, FingerprintTemplate, extract, match
-    from . import mcc
+    from . import FingerprintImage, FingerprintTemplate, extract
     from .extractor import ExtractionError
-    from .parameters import DEFAULT
+    from .index import FingerStore
+    from .matcher import kernels
+    from .packed import pack
 
     folder = Path(folder)
     ppi = folder_ppi(folder)
@@ -110,14 +110,25 @@ def evaluate_folder(folder: str | Path, iso: bool = False) -> dict:
             failures += 1
             templates[key] = FingerprintTemplate(img.width, img.height, [], 0)
         extract_ms.append((time.process_time() - t0) * 1000)
-    # cylinder codes are computed once per template (as TenprintGallery.add does)
-    for t in templates.values():
-        mcc.cylinders(t, DEFAULT)
-    genuine_pairs, impostor_pairs = fvc_pairs(templates)
+    # fingers are packed once (as TenprintGallery.add does); every probe is then scored
+    # against all later impressions in one compiled call on one thread
+    keys = sorted(templates)
+    store = FingerStore()
+    packed = {key: pack(templates[key]) for key in keys}
+    for key in keys:
+        store.add(packed[key])
+    k = kernels()
+    store.score(packed[keys[0]], np.arange(min(2, len(keys))), k)  # compile outside the timing
+    scores: dict = {}
     t0 = time.process_time()
-    gs = [match(templates[a], templates[b]).score for a, b in genuine_pairs]
-    ims = [match(templates[a], templates[b]).score for a, b in impostor_pairs]
+    for i, a in enumerate(keys):
+        rows = np.arange(i + 1, len(keys))
+        for b, v in zip(keys[i + 1:], store.score(packed[a], rows, k)):
+            scores[(a, b)] = float(v)
     dt = time.process_time() - t0
+    genuine_pairs, impostor_pairs = fvc_pairs(templates)
+    gs = [scores[pair] for pair in genuine_pairs]
+    ims = [scores[pair] for pair in impostor_pairs]
     rates = error_rates(gs, ims)
     return {
         "folder": str(folder), "source": "iso" if iso else "image", "ppi": ppi,
@@ -133,31 +144,14 @@ def evaluate_folder(folder: str | Path, iso: bool = False) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m scomm.biometrics.evaluation", description=__doc__.splitlines()[0])
-    ap.add_argument("folders", nargs="+", help="FVC folder(s) with NNN_k.tif / NNN_k.iso")
-    ap.add_argument("--iso", action="store_true", help="use the .iso templates instead of extracting")
-    ap.add_argument("--json", action="store_true", help="print JSON")
-    args = ap.parse_args(argv)
-    import cv2
-    cv2.setNumThreads(1)  # figures are per core (CPU time of this process)
-    results = []
-    for folder in args.folders:
-        r = evaluate_folder(folder, iso=args.iso)
-        r.pop("genuine_scores")
-        r.pop("impostor_scores")
-        results.append(r)
-        if not args.json:
-            ext = ("-" if r["extraction_median_ms"] is None else f"{r['extraction_median_ms']:.1f} ms")
-            print(f"{r['folder']} [{r['source']}] EER {100 * r['EER']:.2f}%  FMR100 {100 * r['FMR100']:.2f}%  "
-                  f"FMR1000 {100 * r['FMR1000']:.2f}%  ZeroFMR {100 * r['ZeroFMR']:.2f}%  "
-                  f"extraction median {ext} (failures {r['extraction_failures']})  "
-                  f"{r['comparisons_per_second']:.0f} comparisons/s  mean minutiae {r['mean_minutiae']:.1f}  "
-                  f"max impostor {r['max_impostor_score']:.1f}  median genuine {r['median_genuine_score']:.1f}")
-    if args.json:
-        print(json.dumps(results, indent=2))
-    elif len(results) > 1:
-        print(f"mean EER {100 * np.mean([r['EER'] for r in results]):.2f}%")
-    return 0
+    """``python -m scomm.biometrics.evaluation ARGS``: the same as ``scomm bench fvc ARGS``."""
+    import typer
+
+    from ..bench.cli import bench_app
+    command = typer.main.get_command(bench_app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    # standalone: click prints usage errors and exits with the command's code
+    return command.main(args=["fvc", *args], prog_name="python -m scomm.biometrics.evaluation")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ class Analysis:
     offset: tuple[int, int] = (0, 0)   # (x, y) of the cropped area in the image
     enhanced: np.ndarray | None = None
     skeleton: np.ndarray | None = None
+    clarity: np.ndarray | None = None    # 0..1 local ridge clarity (Gabor energy share)
 
 
 def _foreground(image: FingerprintImage, p: Parameters):
@@ -58,11 +59,12 @@ def analyse(image: FingerprintImage, p: Parameters = DEFAULT, full: bool = True)
     mask = np.ascontiguousarray(mask[y0:y1, x0:x1])
     theta, coherence = orientation.orientation_field(img, p)
     norm = enhancement.normalize(img, p)
-    period = frequency.ridge_period(norm, mask, p)
+    period = frequency.spectral_period(norm, mask, p)
     a = Analysis(mask=mask, theta=theta, coherence=coherence, period=period, offset=(int(x0), int(y0)))
     if full:
         a.enhanced = enhancement.enhance(norm, theta, period, p)
         a.skeleton = skeleton.thin(skeleton.binarize(a.enhanced, mask))
+        a.clarity = quality_mod.clarity_map(norm, a.enhanced, mask, p)
     return a
 
 
@@ -70,7 +72,10 @@ def extract(image: FingerprintImage, p: Parameters = DEFAULT) -> FingerprintTemp
     """Extract a minutiae template; raises :class:`ExtractionError` if unusable."""
     a = analyse(image, p, full=True)
     inner = segmentation.erode(a.mask, p.border_erode)
+    if p.min_minutia_clarity > 0:
+        inner &= a.clarity >= p.min_minutia_clarity
     mins = minutiae.detect(a.skeleton, a.theta, a.coherence, inner, p)
+    quality_mod.minutiae_reliability(mins, a.coherence, a.clarity, p)
     if len(mins) < 3:
         raise ExtractionError(f"too few minutiae found ({len(mins)}); image unusable")
     ox, oy = a.offset
@@ -78,7 +83,7 @@ def extract(image: FingerprintImage, p: Parameters = DEFAULT) -> FingerprintTemp
         mi.x += ox
         mi.y += oy
     h, w = image.pixels.shape
-    q = quality_mod.finger_quality(a.mask, a.coherence, len(mins), p)
+    q = quality_mod.finger_quality(a.mask, a.coherence, len(mins), p, a.clarity)
     return FingerprintTemplate(width=w, height=h, minutiae=mins, quality=q)
 
 

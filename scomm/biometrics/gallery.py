@@ -5,38 +5,52 @@ probe and the subject's record is compared; the fused score is the
 quality-weighted mean of those finger scores, with weight
 ``w_f = 0.2 + sqrt(q_probe * q_gallery) / 100`` (finger qualities 0..100), so
 a good-quality finger pair counts up to six times more than an unusable one.
-A candidate is a *hit* (``decision=True``) when the fused score is at least
-:data:`IDENTIFICATION_THRESHOLD`.
+A candidate is a *hit* (``decision=True``) when the fused score reaches the
+threshold of the :class:`DecisionRule`, which is set by a target FPIR and the
+gallery size.
 """
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass, field
 
-from . import mcc
-from .matcher import MatchResult, match
+import numpy as np
+
+from .index import FingerStore
+from .matcher import MatchResult, compare, kernels
+from .packed import PackedFinger, pack
 from .parameters import DEFAULT, Parameters
 from .template import FingerprintTemplate
 
-__all__ = ["TenprintGallery", "Candidate", "IDENTIFICATION_THRESHOLD"]
+__all__ = ["TenprintGallery", "Candidate", "DecisionRule", "DEFAULT_RULE"]
 
-IDENTIFICATION_THRESHOLD: float = 20.0
-"""Fused-score threshold for a hit.
+@dataclass(frozen=True)
+class DecisionRule:
+    """When a candidate is a hit: fused score >= ``a + beta * ln(N / fpir)``.
 
-How it was chosen: from the single-finger impostor score distribution of this
-matcher on the six FVC2002/FVC2004 "B" folders (6 x 2,880 impostor
-comparisons, templates extracted by this engine).  The highest impostor score
-seen there is 16.7 (ISO templates of the commercial SDK: 21.4); 20 sits above
-it, i.e. a per-finger FMR of ~0 on 17,280 impostor comparisons.  The median
-genuine single-finger score is 8-19 depending on the folder, so this is a
-*conservative* (low false-match) operating point: weak genuine prints will
-be ranked first but not declared a hit.  Because the fused score is a
-weighted mean, averaging over several fingers shrinks impostor scores further,
-so the threshold is more conservative still for tenprint-to-tenprint search.
-NOTE: it was set on the same FVC folders that are used to report EER (there is
-no independent tuning set yet); re-derive it on operational data.
-"""
+    The fused score of a ten-print probe against a random non-mate has an
+    exponential upper tail, ``P(score >= t) ~= exp(-(t - a) / beta)``; a search
+    of a gallery of ``N`` subjects returns a false hit with probability about
+    ``N * P(score >= t)`` (the FPIR), so the threshold that gives a target
+    FPIR grows with ``ln N``.  ``a`` and ``beta`` were fitted by
+    ``scomm bench search`` (the "impostor tail" it prints) on non-mated
+    searches of synthetic prints rendered as images and extracted by this
+    engine; they hold for probes with 8-10 fingers (the intake rule of the
+    hub).  Re-fit them on operational data before trusting the FPIR.
+    """
+    a: float = 2.0
+    beta: float = 0.55
+    fpir: float = 0.001
+
+    def threshold(self, gallery_size: int) -> float:
+        return self.a + self.beta * math.log(max(1, gallery_size) / self.fpir)
+
+    def describe(self, gallery_size: int) -> str:
+        return (f"fused score >= {self.threshold(gallery_size):.2f} = {self.a} + {self.beta} * ln(N={gallery_size} "
+                f"/ FPIR={self.fpir}) (fitted impostor tail)")
+
+
+DEFAULT_RULE = DecisionRule()
 
 FINGER_POSITIONS = range(1, 11)
 
@@ -49,6 +63,7 @@ class Candidate:
     decision: bool
     threshold: float
     details: dict[int, MatchResult] = field(default_factory=dict, repr=False)
+    rule: str = ""
 
     def explain(self) -> dict:
         return {
@@ -56,7 +71,8 @@ class Candidate:
             "score": float(self.score),
             "decision": bool(self.decision),
             "threshold": float(self.threshold),
-            "rule": "quality-weighted mean of finger scores over common positions >= threshold",
+            "fusion": "quality-weighted mean of finger scores over common positions",
+            "rule": self.rule,
             "fingers": {
                 str(f): {"score": float(self.finger_scores[f]), **self.details[f].explain()}
                 for f in sorted(self.finger_scores) if f in self.details
@@ -64,74 +80,130 @@ class Candidate:
         }
 
 
-def _weight(a: FingerprintTemplate, b: FingerprintTemplate) -> float:
-    return 0.2 + math.sqrt(max(0, a.quality) * max(0, b.quality)) / 100.0
-
-
 class TenprintGallery:
-    """In-memory 1:N index of tenprint records (finger position 1..10)."""
+    """In-memory 1:N index of tenprint records (finger position 1..10).
 
-    def __init__(self, params: Parameters = DEFAULT, threshold: float = IDENTIFICATION_THRESHOLD):
-        self._subjects: dict[str, dict[int, FingerprintTemplate]] = {}
+    Each finger position has a :class:`~.index.FingerStore` of bit-vector MCC
+    fingers; row ``r`` of every store belongs to subject ``r``.
+    """
+
+    def __init__(self, params: Parameters = DEFAULT, rule: DecisionRule = DEFAULT_RULE,
+                 threshold: float | None = None):
         self.params = params
-        self.threshold = float(threshold)
+        self.rule = rule
+        self._fixed_threshold = threshold
+        self._ids: list[str] = []
+        self._row: dict[str, int] = {}
+        self._stores = {f: FingerStore(params.mcc_nd) for f in FINGER_POSITIONS}
 
     def __len__(self) -> int:
-        return len(self._subjects)
+        return len(self._row)
+
+    @property
+    def threshold(self) -> float:
+        """The fused score a hit needs now: fixed if given, else by :attr:`rule` for this gallery's size."""
+        if self._fixed_threshold is not None:
+            return float(self._fixed_threshold)
+        return self.rule.threshold(len(self))
+
+    def rule_text(self) -> str:
+        if self._fixed_threshold is not None:
+            return f"fused score >= {self._fixed_threshold} (fixed threshold)"
+        return self.rule.describe(len(self))
 
     def __contains__(self, subject_id: str) -> bool:
-        return subject_id in self._subjects
+        return str(subject_id) in self._row
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of fingerprint data held in memory (all finger stores)."""
+        return sum(s.nbytes for s in self._stores.values())
+
+    def fingers(self) -> int:
+        """Number of stored fingers."""
+        return sum(int(s.present().sum()) for s in self._stores.values())
 
     def add(self, subject_id: str, fingers: dict[int, FingerprintTemplate]) -> None:
         """Add or replace a subject's record."""
-        fingers = _check_fingers(fingers)
-        for t in fingers.values():
-            mcc.cylinders(t, self.params)  # precompute local descriptors once
-        self._subjects[str(subject_id)] = fingers
+        self.add_packed(subject_id, {f: pack(t, self.params) for f, t in _check_fingers(fingers).items()})
+
+    def add_packed(self, subject_id: str, packed: dict[int, PackedFinger]) -> None:
+        """:meth:`add` for fingers already packed with this gallery's parameters."""
+        sid = str(subject_id)
+        row = self._row.get(sid)
+        if row is None:
+            self._row[sid] = len(self._ids)
+            self._ids.append(sid)
+            for f, store in self._stores.items():
+                store.add(packed.get(f))
+        else:
+            for f, store in self._stores.items():
+                store.set(row, packed.get(f))
 
     def remove(self, subject_id: str) -> None:
-        """Remove a subject; KeyError if absent."""
-        del self._subjects[str(subject_id)]
-
-    def _fuse(self, probe, record, positions) -> tuple[float, dict[int, float], dict[int, MatchResult]]:
-        scores, details = {}, {}
-        num = den = 0.0
-        for f in positions:
-            if f not in record:
-                continue
-            r = match(probe[f], record[f], self.params)
-            w = _weight(probe[f], record[f])
-            scores[f] = r.score
-            details[f] = r
-            num += w * r.score
-            den += w
-        return (num / den if den > 0 else 0.0), scores, details
+        """Remove a subject (its row stays, empty); KeyError if absent."""
+        row = self._row.pop(str(subject_id))
+        for store in self._stores.values():
+            store.set(row, None)
 
     def search(self, probe: dict[int, FingerprintTemplate], max_candidates: int = 5) -> list[Candidate]:
-        """Best ``max_candidates`` subjects by fused score (descending).
-
-        Pre-filter: with more subjects than ``params.prefilter_keep``, only the
-        two best-quality probe fingers are compared first and the remaining
-        fingers are compared for the best ``prefilter_keep`` subjects only.
-        """
-        probe = _check_fingers(probe)
-        if not probe or not self._subjects or max_candidates <= 0:
-            return []
-        positions = sorted(probe)
-        subjects = list(self._subjects.items())
-        keep = self.params.prefilter_keep
-        if len(subjects) > keep and len(positions) > 2:
-            first = sorted(positions, key=lambda f: -probe[f].quality)[:2]
-            pre = [(self._fuse(probe, rec, first)[0], sid, rec) for sid, rec in subjects]
-            subjects = [(sid, rec) for _, sid, rec in heapq.nlargest(keep, pre, key=lambda t: t[0])]
+        """Best ``max_candidates`` subjects by fused score (descending); see :meth:`rank`."""
+        packed = self.pack_probe(probe)
+        rows, fused = self.rank(packed)
         out = []
-        for sid, rec in subjects:
-            if not any(f in rec for f in positions):
-                continue
-            fused, scores, details = self._fuse(probe, rec, positions)
-            out.append(Candidate(sid, float(fused), scores, fused >= self.threshold, self.threshold, details))
-        out.sort(key=lambda c: -c.score)
-        return out[:max_candidates]
+        for o in np.argsort(-fused)[:max(0, max_candidates)]:
+            if fused[o] <= 0 and not any(self._stores[f].finger(int(rows[o])) for f in packed):
+                continue   # a removed subject
+            out.append(self._candidate(packed, int(rows[o]), float(fused[o])))
+        return out
+
+    def pack_probe(self, probe: dict[int, FingerprintTemplate]) -> dict[int, PackedFinger]:
+        packed = {f: pack(t, self.params) for f, t in _check_fingers(probe).items()}
+        return {f: pf for f, pf in packed.items() if len(pf) >= 2}
+
+    def rank(self, probe: dict[int, PackedFinger]) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, fused scores) of the subjects compared in full with the probe.
+
+        With more subjects than ``params.prefilter_keep``, a pre-selection
+        first scores the three best-quality probe fingers by bit-MCC local
+        similarity sort (no geometry, central cylinders only) and keeps the best
+        ``prefilter_keep`` subjects; those are then compared finger by finger
+        with the full matcher and fused.
+        """
+        rows = np.arange(len(self._ids), dtype=np.int64)
+        if not probe or not len(rows):
+            return rows[:0], np.zeros(0)
+        k = kernels(self.params)
+        if len(rows) > self.params.prefilter_keep:
+            best = sorted(probe, key=lambda f: -probe[f].quality)[:3]
+            pre = self._fuse({f: probe[f] for f in best}, rows, k, "lss")
+            rows = np.argpartition(-pre, self.params.prefilter_keep - 1)[:self.params.prefilter_keep]
+        return rows, self._fuse(probe, rows, k, "full")
+
+    def _weights(self, pf: PackedFinger, f: int, rows: np.ndarray) -> np.ndarray:
+        store = self._stores[f]
+        qg = store.quality()[rows].astype(np.float64)
+        return np.where(store.present()[rows], 0.2 + np.sqrt(max(0, pf.quality) * qg) / 100.0, 0.0)
+
+    def _fuse(self, probe: dict[int, PackedFinger], rows: np.ndarray, k, kind: str) -> np.ndarray:
+        num = np.zeros(len(rows))
+        den = np.zeros(len(rows))
+        parallel = len(rows) > 256
+        for f, pf in probe.items():
+            w = self._weights(pf, f, rows)
+            num += w * self._stores[f].score(pf, rows, k, kind, parallel)
+            den += w
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+    def _candidate(self, probe: dict[int, PackedFinger], row: int, fused: float) -> Candidate:
+        scores, details = {}, {}
+        for f, pf in probe.items():
+            g = self._stores[f].finger(row)
+            if g is not None:
+                details[f] = compare(pf, g, self.params)
+                scores[f] = details[f].score
+        t = self.threshold
+        return Candidate(self._ids[row], fused, scores, fused >= t, t, details, self.rule_text())
 
 
 def _check_fingers(fingers: dict[int, FingerprintTemplate]) -> dict[int, FingerprintTemplate]:

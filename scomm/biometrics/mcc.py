@@ -122,6 +122,17 @@ def _cylinder_values(xy, ang, cells, in_radius, ns, nd, radius, sigma_s, sigma_d
     return out, neigh
 
 
+def in_radius_cells(p: Parameters) -> np.ndarray:
+    """(Ns*Ns,) bool: the cells whose centre lies inside the cylinder radius."""
+    return (_cell_centres(p) ** 2).sum(1) <= p.mcc_radius ** 2
+
+
+def _cell_centres(p: Parameters) -> np.ndarray:
+    g = (np.arange(p.mcc_ns) - (p.mcc_ns - 1) / 2.0) * (2 * p.mcc_radius / p.mcc_ns)
+    cx, cy = np.meshgrid(g, g)
+    return np.stack([cx.ravel(), cy.ravel()], axis=1)
+
+
 def cylinders(template: FingerprintTemplate, p: Parameters) -> Cylinders:
     """Cylinder codes for a template (cached on the template)."""
     key = ("mcc", p.mcc_radius, p.mcc_ns, p.mcc_nd)
@@ -132,11 +143,8 @@ def cylinders(template: FingerprintTemplate, p: Parameters) -> Cylinders:
     xy = np.array([(mi.x, mi.y) for mi in m], np.float64).reshape(-1, 2)
     ang = np.array([(-mi.angle) % (2 * math.pi) for mi in m], np.float64)  # to image coords
     ns, nd = p.mcc_ns, p.mcc_nd
-    ds = 2 * p.mcc_radius / ns
-    g = (np.arange(ns) - (ns - 1) / 2.0) * ds
-    cx, cy = np.meshgrid(g, g)
-    cells = np.stack([cx.ravel(), cy.ravel()], axis=1)
-    in_radius = (cells ** 2).sum(1) <= p.mcc_radius ** 2
+    cells = _cell_centres(p)
+    in_radius = in_radius_cells(p)
     hull = _hull(xy)
     if len(m):
         values, neigh = _cylinder_values(xy, ang, cells, in_radius, ns, nd, p.mcc_radius, p.mcc_sigma_s,
@@ -154,43 +162,3 @@ def cylinders(template: FingerprintTemplate, p: Parameters) -> Cylinders:
     cyl = Cylinders(xy=xy, angle=ang, values=values, cell_valid=cell_valid, valid=valid, hull=hull)
     template._cache[key] = cyl
     return cyl
-
-
-@njit(cache=True)
-def similarity_matrix(va, ca, oka, aa, vb, cb, okb, ab, min_cells, max_dtheta):
-    """Local similarity of every cylinder pair (0 when not comparable)."""
-    na = va.shape[0]
-    nb = vb.shape[0]
-    nc = va.shape[1]
-    nd = va.shape[2]
-    S = np.zeros((na, nb), np.float32)
-    for i in range(na):
-        if not oka[i]:
-            continue
-        for j in range(nb):
-            if not okb[j]:
-                continue
-            d = aa[i] - ab[j]
-            d = (d + math.pi) % (2 * math.pi) - math.pi
-            if abs(d) > max_dtheta:
-                continue
-            cnt = 0
-            diff = 0.0
-            n1 = 0.0
-            n2 = 0.0
-            for q in range(nc):
-                if ca[i, q] and cb[j, q]:
-                    cnt += 1
-                    for k in range(nd):
-                        x = va[i, q, k]
-                        y = vb[j, q, k]
-                        diff += (x - y) * (x - y)
-                        n1 += x * x
-                        n2 += y * y
-            if cnt < min_cells:
-                continue
-            den = math.sqrt(n1) + math.sqrt(n2)
-            if den <= 0:
-                continue
-            S[i, j] = 1.0 - math.sqrt(diff) / den
-    return S

@@ -10,9 +10,10 @@ growing ridge fronts meet out of phase.
 
 An *impression* is one acquisition of a master: rigid placement, non-linear
 skin distortion (Cappelli 2001 style: a rigid close-contact region, growing
-smooth distortion outside it), pressure / dryness variation, partial contact,
-pores, creases and scratches, blur and noise, rendered as dark ridges on a
-light background at 500 ppi.
+smooth distortion outside it), an elliptical contact area that varies with
+pressure, pressure / dryness variation, partial contact, skin grain, pores,
+creases and scratches, blur and noise, rendered as dark ridges on a light
+background at 500 ppi.
 
 Everything is deterministic: every random number comes from a
 ``numpy.random.Generator`` seeded by hashing the inputs.
@@ -430,10 +431,15 @@ _Q = {
     # rot: rotation sd (deg), shift: translation sd (px), dist: distortion (px),
 # cut: partial-contact strength, fall: pressure fall-off towards the edges,
 # press: pressure noise, noise: grey-level noise sd, blur: sigma (px),
-# dry: dryness (thin, broken ridges), crease: mean number of creases / 2
-    "good": dict(rot=7.0, shift=10.0, dist=2.5, cut=0.00, fall=0.15, press=0.12, noise=4.0, blur=0.7, dry=0.10, crease=0.1),
-    "fair": dict(rot=10.0, shift=16.0, dist=4.0, cut=0.12, fall=0.25, press=0.25, noise=8.0, blur=0.9, dry=0.25, crease=0.4),
-    "poor": dict(rot=14.0, shift=24.0, dist=6.0, cut=0.22, fall=0.35, press=0.40, noise=14.0, blur=1.2, dry=0.45, crease=1.0),
+# dry: dryness (thin, broken ridges), crease: mean number of creases / 2,
+# grain: skin texture (ridges as chains of blobs), area: range of the contact
+# ellipse relative to the footprint (plain impressions touch part of the pad)
+    "good": dict(rot=7.0, shift=10.0, dist=3.0, cut=0.00, fall=0.15, press=0.12, noise=4.0, blur=0.7, dry=0.12, crease=0.1, grain=0.25,
+                 area=(0.85, 1.00)),
+    "fair": dict(rot=10.0, shift=16.0, dist=7.5, cut=0.12, fall=0.25, press=0.25, noise=8.0, blur=0.9, dry=0.30, crease=0.4, grain=0.50,
+                 area=(0.72, 0.95)),
+    "poor": dict(rot=14.0, shift=24.0, dist=9.0, cut=0.22, fall=0.35, press=0.40, noise=12.0, blur=1.1, dry=0.36, crease=1.0, grain=0.55,
+                 area=(0.72, 0.92)),
 }
 
 
@@ -493,8 +499,15 @@ def impression(master: MasterFingerprint, seed: int, *, quality: str = "good") -
                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
     # --- contact: pressure field, partial contact -----------------------------
-    rn2 = ((gmx - ccx) / 170.0) ** 2 + ((gmy - ccy) / 210.0) ** 2
-    press = 1.0 - q["fall"] * rn2 + q["press"] * _smooth_noise(rng, 5, gshape)
+    # a plain impression touches an elliptical part of the finger pad, larger
+    # the harder the finger is pressed: semi-axes ``k`` times those of the
+    # footprint's equivalent ellipse; pressure falls steeply near its edge
+    k = rng.uniform(*q["area"])
+    cw = k * 2.0 * math.sqrt(mo["mu20"] / mo["m00"])
+    ch = k * 2.0 * math.sqrt(mo["mu02"] / mo["m00"])
+    rn2 = ((gmx - ccx) / cw) ** 2 + ((gmy - ccy) / ch) ** 2
+    press = (1.0 - q["fall"] * rn2 - 2.5 * np.clip(rn2 - 0.7, 0, None)
+             + q["press"] * _smooth_noise(rng, 5, gshape))
     if q["cut"] > 0:
         # a lifted side or tip: a tilted plane takes part of the footprint away
         phi = rng.uniform(0, 2 * math.pi)
@@ -510,7 +523,13 @@ def impression(master: MasterFingerprint, seed: int, *, quality: str = "good") -
     hs = (H // 2, W // 2)
     speck = cv2.GaussianBlur(rng.standard_normal(hs, dtype=np.float32), (0, 0), 0.8)
     speck = cv2.resize(speck, (W, H), interpolation=cv2.INTER_LINEAR)
-    v = ridge + 0.3 * (press - 1.0) + wet - 0.8 * dry + 4.0 * dry * speck
+    # skin texture: ridges are not smooth tubes but chains of pores and
+    # irregular blobs (SFinGe's "noising": random erosion / dilation), so
+    # ridges break up and merge differently in every impression
+    grain = cv2.GaussianBlur(rng.standard_normal(hs, dtype=np.float32), (0, 0), 1.0)
+    grain = cv2.resize(grain, (W, H), interpolation=cv2.INTER_LINEAR)
+    v = (ridge + 0.3 * (press - 1.0) + wet - 0.8 * dry + 4.0 * dry * speck
+         + q["grain"] * rng.uniform(0.7, 1.3) * 3.5 * grain)
     ink = 1.0 / (1.0 + np.exp(-4.0 * v))
     # pores: small light dots on the ridges
     n_pores = int(rng.integers(250, 600))

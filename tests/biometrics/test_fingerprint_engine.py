@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from scomm.biometrics import (
-    IDENTIFICATION_THRESHOLD, Candidate, ExtractionError, FingerprintImage, FingerprintTemplate,
+    Candidate, ExtractionError, FingerprintImage, FingerprintTemplate,
     MatchResult, Minutia, TemplateError, TenprintGallery, extract, match, quality,
 )
 from scomm.biometrics.evaluation import error_rates, folder_ppi, fvc_pairs, list_impressions
@@ -201,7 +201,8 @@ def test_gallery_finds_subject():
         assert cands[0].subject_id == folder
         assert cands[0].score > cands[1].score
         assert [c.score for c in cands] == sorted((c.score for c in cands), reverse=True)
-        assert cands[0].decision == (cands[0].score >= IDENTIFICATION_THRESHOLD)
+        assert cands[0].decision == (cands[0].score >= gallery.threshold)
+        assert "ln(N=" in cands[0].explain()["rule"]
         assert not cands[1].decision
         ex = cands[0].explain()
         json.dumps(ex)

@@ -96,7 +96,9 @@ def _check_looks_like_a_print(img: np.ndarray) -> None:
     local_std = np.sqrt(np.maximum(cv2.blur(img.astype(np.float32) ** 2, (15, 15))
                                    - cv2.blur(img.astype(np.float32), (15, 15)) ** 2, 0))
     fg = local_std > 20
-    assert fg.mean() > 0.25
+    # plain impressions touch only part of the pad (less still when partial):
+    # at least ~30,000 px (about 12 x 12 mm) of ridge structure
+    assert fg.mean() > 0.15
     vals = img[fg]
     assert np.percentile(vals, 5) < 110          # dark ridges
     assert np.percentile(vals, 95) > 170         # light valleys

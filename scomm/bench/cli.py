@@ -1,0 +1,131 @@
+"""``scomm bench``: benchmark commands (registered in :mod:`scomm.cli` as ``bench``).
+
+Each command is a thin wrapper: parse options, call the benchmark module,
+print (Rich) or write JSON.  Add a command with ``@bench_app.command(...)``.
+"""
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+bench_app = typer.Typer(no_args_is_help=True, add_completion=False,
+                        help="Benchmarks of the fingerprint engine: FVC accuracy and speed, against a peer.")
+console = Console()
+err = Console(stderr=True)
+
+
+@bench_app.callback()
+def _bench() -> None:
+    """Benchmarks of the fingerprint engine: FVC accuracy and speed, against a peer."""
+
+
+class Peer(str, Enum):
+    nbis = "nbis"
+
+
+def write_json(result: dict, to_stdout: bool, json_out: Optional[Path]) -> None:
+    """The result as one JSON object: on stdout and/or in a file."""
+    text = json.dumps(result, indent=2)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text + "\n")
+        err.print(f"wrote {json_out}")
+    if to_stdout:
+        typer.echo(text)
+
+
+@bench_app.command("fvc")
+def fvc(
+    paths: Annotated[list[Path], typer.Argument(
+        help="FVC folder(s) of NNN_k.tif/.iso files, or parent folder(s): every such folder beneath is run "
+             "(e.g. /work/shared/data/fvc runs all six)", show_default=False)],
+    iso: Annotated[bool, typer.Option("--iso", help="match the folders' NNN_k.iso templates instead of "
+                                                    "extracting from the images (no extraction time)")] = False,
+    peer: Annotated[Optional[Peer], typer.Option(
+        "--peer", help="also run this engine on the same pairs and print the scomm/peer ratios; nbis = NIST "
+                       "MINDTCT + BOZORTH3 from the optional bench extra (make bench-install); with --iso it "
+                       "runs BOZORTH3 on the same .iso templates")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object on stdout "
+                                                       "instead of the tables (rates as fractions)")] = False,
+    json_out: Annotated[Optional[Path], typer.Option(
+        "--json-out", metavar="FILE", help="also write that JSON object to FILE", dir_okay=False)] = None,
+) -> None:
+    """Run the FVC protocol on each folder, optionally against a peer engine on the same pairs.
+
+    Per folder: EER, FMR100, FMR1000, ZeroFMR (%), genuine/impostor pair counts, median extraction ms per
+    image and 1:1 comparisons/s (CPU time, one core); then the mean EER over the folders and the worst one.
+    """
+    from . import fvc as bench_fvc
+    from .nbis_peer import NbisUnavailable
+
+    try:
+        with err.status("starting") as status:
+            result = bench_fvc.run(paths, iso=iso, peer=peer.value if peer else None,
+                                   progress=lambda msg: status.update(msg))
+    except NbisUnavailable as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    if not json_:
+        out = Console(width=max(console.width, 132))  # never cut a figure short, even in a narrow terminal
+        bench_fvc.render(result, out)
+    if json_ or json_out is not None:
+        write_json(result, json_, json_out)
+
+
+class Source(str, Enum):
+    templates = "templates"
+    images = "images"
+
+
+@bench_app.command("search")
+def search(
+    subjects: Annotated[int, typer.Option("--subjects", "-n", help="gallery size (ten-print subjects)")] = 1000,
+    probes: Annotated[int, typer.Option("--probes", "-m", help="searches; half mated, half not in the gallery")] = 200,
+    source: Annotated[Source, typer.Option(
+        "--source", help="templates: synthetic minutiae, no image stage (large galleries); images: rendered "
+                         "synthetic prints extracted by the engine")] = Source.templates,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="processes that build the gallery")] = None,
+    cache: Annotated[Optional[Path], typer.Option(
+        "--cache", metavar="DIR", file_okay=False,
+        help="keep the generated ISO templates in DIR and reuse them next time (rendering is the slow part)")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
+    json_out: Annotated[Optional[Path], typer.Option("--json-out", metavar="FILE", dir_okay=False,
+                                                     help="also write that JSON object to FILE")] = None,
+) -> None:
+    """Ten-finger 1:N identification on a synthetic gallery: build time, memory, latency, accuracy."""
+    from rich.progress import Progress
+
+    from . import search as bench_search
+
+    with Progress(console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+        try:
+            cache_file = None if cache is None else cache / f"search-{source.value}-{subjects}-{probes}.pkl"
+            result = bench_search.run(subjects, probes, source.value, workers=workers, progress=progress,
+                                      cache=cache_file)
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+    if not json_:
+        bench_search.render(result, Console(width=max(console.width, 100)))
+    if json_ or json_out is not None:
+        write_json(result, json_, json_out)
+
+
+from .synth_realism import synth as _synth  # noqa: E402 - command body lives with its benchmark
+
+bench_app.command("synth", help="Synthetic prints against SFinGe's FVC2002/2004 DB4_B: score distributions, "
+                                "KS distances and a plot.")(_synth)

@@ -1,0 +1,242 @@
+"""``scomm bench search``: ten-finger 1:N identification on a synthetic gallery.
+
+Gallery: ``subjects`` synthetic people, ten fingers each (capture 0).  Probes:
+``probes`` searches, half of them a new capture (capture 501) of a gallery
+subject (mated), half of people not in the gallery (non-mated).  Two sources:
+
+* ``images``: prints rendered by :mod:`scomm.biometrics.synth`, extracted by
+  the engine (the whole pipeline, slow to build);
+* ``templates``: minutiae made directly by :mod:`scomm.biometrics.synth_templates`
+  (no image stage; for galleries too large to render).
+
+Figures: build time, bytes per finger in memory, search latency (median and
+95th percentile, wall clock, probe packing included), rank-1 identification
+rate, FNIR at FPIR 0.1% and 1% (thresholds read off the non-mated searches;
+an FPIR finer than 1/non-mated is not resolved and is flagged), and FPIR/FNIR
+at the engine's stated decision threshold.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import platform
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from ..biometrics import ExtractionError, FingerprintImage, FingerprintTemplate, TenprintGallery, extract
+from ..biometrics.packed import pack
+from ..biometrics.synth import subject_tenprint
+from ..biometrics.synth_templates import tenprint_templates
+from ..world.prints import parallel_map
+
+SOURCES = ("templates", "images")
+PROBE_CAPTURE = 501
+
+
+def _render(seed: int, capture: int) -> dict:
+    out = {}
+    for finger, pixels in subject_tenprint(seed, capture).items():
+        try:
+            out[finger] = extract(FingerprintImage(pixels, ppi=500.0))
+        except ExtractionError:
+            continue
+    return out
+
+
+def _tenprint(source: str, seed: int, capture: int) -> dict:
+    return tenprint_templates(seed, capture) if source == "templates" else _render(seed, capture)
+
+
+def _gallery_chunk(job: tuple[str, list[int]]) -> list[tuple[int, dict]]:
+    """Worker: {finger: ISO template} of a chunk of gallery subjects."""
+    source, seeds = job
+    return [(s, {f: t.to_iso() for f, t in _tenprint(source, s, 0).items()}) for s in seeds]
+
+
+def _pack_chunk(part: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """Worker: ISO templates -> packed fingers (as the hub's galleries load them)."""
+    return [(s, {f: pack(FingerprintTemplate.from_iso(b)) for f, b in prints.items()}) for s, prints in part]
+
+
+def _probe(job: tuple[str, int]) -> dict:
+    source, seed = job
+    return {f: t.to_iso() for f, t in _tenprint(source, seed, PROBE_CAPTURE).items()}
+
+
+def _generate(source: str, seeds: list[int], probe_seeds: list[int], workers, progress, cache: Path | None):
+    """ISO templates of the gallery and of the probes (read from / written to ``cache``)."""
+    if cache is not None and cache.exists():
+        with cache.open("rb") as fh:
+            return pickle.load(fh)
+    chunk = 50 if source == "templates" else 2
+    gallery: list[tuple[int, dict]] = []
+    jobs = [(source, seeds[i:i + chunk]) for i in range(0, len(seeds), chunk)]
+    for part in parallel_map(_gallery_chunk, jobs, workers):
+        gallery += part
+        progress("gallery prints", len(gallery), len(seeds))
+    probes = list(parallel_map(_probe, [(source, s) for s in probe_seeds], workers))
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with cache.open("wb") as fh:
+            pickle.dump((gallery, probes), fh)
+    return gallery, probes
+
+
+def _machine() -> dict:
+    model = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "date": date.today().isoformat()}
+
+
+def _fnir_at(fpir: float, mate_scores: np.ndarray, nonmate_top: np.ndarray) -> dict:
+    """FNIR at the lowest threshold whose FPIR on the non-mated searches is <= ``fpir``."""
+    n = len(nonmate_top)
+    ranked = np.sort(nonmate_top)[::-1]
+    allowed = int(np.floor(fpir * n))            # non-mated searches allowed above threshold
+    resolved = allowed >= 1
+    t = float(ranked[allowed]) + 1e-6 if allowed < n else 0.0
+    fnir = float(np.mean(mate_scores < t)) if len(mate_scores) else float("nan")
+    return {"fpir_target": fpir, "threshold": t, "fnir": fnir,
+            "observed_fpir": float(np.mean(nonmate_top >= t)) if n else float("nan"),
+            "resolved": resolved,
+            "note": "" if resolved else f"FPIR {fpir:.1%} needs >= {int(np.ceil(1 / fpir))} non-mated "
+                                        f"searches; threshold set above every non-mated score"}
+
+
+def _fit_tail(scores: list[np.ndarray], subjects: int) -> dict:
+    """Fit P(fused non-mate score >= t) = exp(-(t - a) / beta) to the upper tail.
+
+    Each non-mated search scored (in full) the subjects kept by the
+    pre-selection; pooled over searches, the k-th highest score estimates the
+    (k / (searches * subjects)) upper quantile.  Only the 50 highest pooled
+    scores are fitted: the FPIR is decided by the extreme tail, which is
+    heavier than the body, and the pre-selection keeps every such non-mate.
+    """
+    if not scores:
+        return {"a": float("nan"), "beta": float("nan"), "points": 0}
+    pooled = np.sort(np.concatenate(scores))[::-1]
+    total = len(scores) * subjects
+    k = 50                                             # the extreme tail decides the FPIR
+    top = pooled[:min(k, len(pooled))]
+    x = np.log(total / np.arange(1, len(top) + 1))     # ln(1 / P)
+    beta, a = np.polyfit(x, top, 1)                     # t = a + beta * ln(1/P)
+    return {"a": float(a), "beta": float(beta), "points": int(len(top)), "pooled_scores": int(len(pooled)),
+            "comparisons": int(total)}
+
+
+def run(subjects: int, probes: int = 200, source: str = "templates", seed: int = 20261123,
+        workers: int | None = None, progress=lambda msg, done, total: None, cache: Path | None = None) -> dict:
+    """Build the gallery, run the probes, return the figures."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if subjects < 1 or probes < 2:
+        raise ValueError("need at least 1 subject and 2 probes")
+    rng = np.random.default_rng(seed)
+    seeds = [seed * 1000 + i for i in range(subjects)]
+    mates = rng.choice(subjects, size=min(probes // 2, subjects), replace=False)
+    probe_seeds = [seeds[i] for i in mates] + [seed * 1000 + subjects + i for i in range(probes - len(mates))]
+    cached = cache is not None and cache.exists()
+    t0 = time.perf_counter()
+    prints, probe_isos = _generate(source, seeds, probe_seeds, workers, progress, cache)
+    generate_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    gallery = TenprintGallery()
+    chunks = [prints[i:i + 50] for i in range(0, len(prints), 50)]
+    for k, part in enumerate(parallel_map(_pack_chunk, chunks, workers)):
+        for s, fingers in part:
+            gallery.add_packed(f"S{s}", fingers)
+        progress("index", min(subjects, (k + 1) * 50), subjects)
+    build_s = time.perf_counter() - t0
+    probe_prints = [{f: FingerprintTemplate.from_iso(b) for f, b in p.items()} for p in probe_isos]
+    gallery.search(probe_prints[0], max_candidates=1)   # compile the kernels outside the timing
+    latencies, mate_scores, rank1, nonmate_top, nonmate_all = [], [], [], [], []
+    for k, (s, prints) in enumerate(zip(probe_seeds, probe_prints)):
+        t1 = time.perf_counter()
+        cands = gallery.search(prints, max_candidates=10)
+        latencies.append(time.perf_counter() - t1)
+        if k < len(mates):
+            found = [c.score for c in cands if c.subject_id == f"S{s}"]
+            mate_scores.append(found[0] if found else 0.0)
+            rank1.append(bool(cands) and cands[0].subject_id == f"S{s}")
+        else:
+            nonmate_top.append(cands[0].score if cands else 0.0)
+            nonmate_all.append(gallery.rank(gallery.pack_probe(prints))[1])
+        progress("probes", k + 1, len(probe_seeds))
+    mate, nonmate = np.array(mate_scores), np.array(nonmate_top)
+    thr = gallery.threshold
+    return {
+        "benchmark": "search", "source": source,
+        "source_note": ("synthetic minutiae templates, no image stage" if source == "templates"
+                        else "synthetic prints rendered as 500-ppi images and extracted by the engine"),
+        "subjects": subjects, "fingers": gallery.fingers(), "probes": len(probe_seeds),
+        "mated_probes": len(mate), "nonmated_probes": len(nonmate),
+        "generation_seconds": generate_s, "generation_cached": cached,
+        "index_build_seconds": build_s,
+        "bytes_per_finger": gallery.nbytes / max(1, gallery.fingers()),
+        "latency_median_s": statistics.median(latencies),
+        "latency_p95_s": float(np.percentile(latencies, 95)),
+        "rank1": float(np.mean(rank1)) if rank1 else float("nan"),
+        "fnir_at_fpir": [_fnir_at(0.001, mate, nonmate), _fnir_at(0.01, mate, nonmate)],
+        "decision_threshold": thr,
+        "at_decision_threshold": {"fpir": float(np.mean(nonmate >= thr)) if len(nonmate) else float("nan"),
+                                  "fnir": float(np.mean(mate < thr)) if len(mate) else float("nan")},
+        "mate_score_median": float(np.median(mate)) if len(mate) else float("nan"),
+        "nonmate_top_score_max": float(nonmate.max()) if len(nonmate) else float("nan"),
+        "impostor_tail": _fit_tail(nonmate_all, subjects),
+        "decision_rule": gallery.rule_text(),
+        "prefilter_keep": gallery.params.prefilter_keep,
+        "threads": _threads(), "machine": _machine(),
+    }
+
+
+def _threads() -> int:
+    import numba
+    return int(numba.get_num_threads())
+
+
+def render(r: dict, console) -> None:
+    from rich.table import Table
+    t = Table(title=f"scomm bench search: {r['subjects']:,} subjects ({r['source_note']})")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    rows = [
+        ("fingers in gallery", f"{r['fingers']:,}"),
+        ("prints made (s, wall; rendering + extraction for images)",
+         "read from cache" if r["generation_cached"] else f"{r['generation_seconds']:.1f}"),
+        ("index built from ISO templates (s, wall)", f"{r['index_build_seconds']:.1f}"),
+        ("bytes per finger in memory", f"{r['bytes_per_finger']:.0f}"),
+        ("probes (mated / non-mated)", f"{r['mated_probes']} / {r['nonmated_probes']}"),
+        ("search latency median (s)", f"{r['latency_median_s']:.3f}"),
+        ("search latency p95 (s)", f"{r['latency_p95_s']:.3f}"),
+        ("rank-1 identification rate", f"{100 * r['rank1']:.1f}%"),
+    ]
+    for x in r["fnir_at_fpir"]:
+        flag = "" if x["resolved"] else " *"
+        rows.append((f"FNIR at FPIR {100 * x['fpir_target']:.1f}%{flag}",
+                     f"{100 * x['fnir']:.1f}% (t={x['threshold']:.2f})"))
+    a = r["at_decision_threshold"]
+    rows.append((f"at decision threshold {r['decision_threshold']:.1f}: FPIR / FNIR",
+                 f"{100 * a['fpir']:.1f}% / {100 * a['fnir']:.1f}%"))
+    rows.append(("mate score median / top non-mate max", f"{r['mate_score_median']:.1f} / {r['nonmate_top_score_max']:.1f}"))
+    tail = r["impostor_tail"]
+    rows.append(("impostor tail fit: a, beta (points)", f"{tail['a']:.2f}, {tail['beta']:.3f} ({tail['points']})"))
+    rows.append(("decision rule", r["decision_rule"]))
+    m = r["machine"]
+    rows.append(("machine", f"{m['cpu']}, {m['cores']} cores, {r['threads']} threads, {m['date']}"))
+    for k, v in rows:
+        t.add_row(k, v)
+    console.print(t)
+    for x in r["fnir_at_fpir"]:
+        if x["note"]:
+            console.print(f"* {x['note']}")

@@ -1,0 +1,213 @@
+"""Flat in-memory store of packed fingers, and the batch kernels that score against it.
+
+A :class:`FingerStore` concatenates many :class:`~.packed.PackedFinger` into a
+few NumPy arrays (one row per finger, offsets into the minutia arrays), so one
+compiled call scores a probe finger against thousands of stored fingers with
+no Python in the loop.  Two scores exist:
+
+* ``lss``: bit-MCC Local Similarity Sort, no geometry; the cheap pre-selection.
+* ``full``: bit-MCC local similarities + global consolidation (the 1:1 score).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .packed import PackedFinger, consolidate, local_similarities, lss_score
+from .parameters import DEFAULT, Parameters
+
+__all__ = ["FingerStore", "Kernels"]
+
+
+class Kernels:
+    """The scalar settings every kernel call needs, derived once from :class:`Parameters`."""
+
+    def __init__(self, p: Parameters = DEFAULT):
+        self.min_cells = int(math.ceil(p.mcc_min_valid_ratio * (math.pi / 4) * p.mcc_ns ** 2))
+        self.max_dtheta = int(round(p.mcc_max_direction_diff / (2 * math.pi) * 256))
+        self.lss = (p.lss_min_np, p.lss_max_np, p.lss_mu_p, p.lss_tau_p)
+        self.consolidation = (p.anchors, p.pair_distance, p.pair_angle, p.max_rotation, p.score_scale)
+        self.lss_probe_cylinders = p.lss_probe_cylinders
+        self.lss_gallery_cylinders = p.lss_gallery_cylinders
+
+    def local(self, a: PackedFinger, b: PackedFinger) -> np.ndarray:
+        return local_similarities(a.angle, a.mask, a.bits, b.angle, b.mask, b.bits,
+                                  self.min_cells, self.max_dtheta)
+
+    def full(self, a: PackedFinger, b: PackedFinger):
+        """(score, pairs, rotation, tx, ty, weight, overlap_a, overlap_b, S) of one comparison."""
+        S = self.local(a, b)
+        return (*consolidate(a.xy, a.angle, a.hull, b.xy, b.angle, b.hull, S, *self.consolidation), S)
+
+
+class _Grow:
+    """A NumPy array that grows by doubling (amortised O(1) append)."""
+
+    def __init__(self, shape_tail: tuple, dtype):
+        self.a = np.zeros((64, *shape_tail), dtype)
+        self.n = 0
+
+    def extend(self, values: np.ndarray) -> tuple[int, int]:
+        k = len(values)
+        if self.n + k > len(self.a):
+            bigger = np.zeros((max(2 * len(self.a), self.n + k), *self.a.shape[1:]), self.a.dtype)
+            bigger[:self.n] = self.a[:self.n]
+            self.a = bigger
+        self.a[self.n:self.n + k] = values
+        self.n += k
+        return self.n - k, self.n
+
+    def view(self) -> np.ndarray:
+        return self.a[:self.n]
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.a[:self.n].nbytes)
+
+
+class FingerStore:
+    """Packed fingers in a few flat arrays; row ``r`` spans ``[start, end)`` of each array.
+
+    Rows can be replaced (the new data is appended and the row re-pointed), so
+    a store only grows; that is the price of lock-free reads of old snapshots.
+    """
+
+    def __init__(self, nd: int = DEFAULT.mcc_nd):
+        self._xy = _Grow((2,), np.int16)
+        self._angle = _Grow((), np.uint8)
+        self._mask = _Grow((), np.uint64)
+        self._bits = _Grow((nd,), np.uint64)
+        self._hull = _Grow((2,), np.int16)
+        self._source = _Grow((), np.uint8)
+        self._spans = _Grow((6,), np.int64)    # geo start/end, cylinder start/end, hull start/end
+        self._quality = _Grow((), np.uint8)
+
+    def __len__(self) -> int:
+        return self._spans.n
+
+    def add(self, finger: PackedFinger | None) -> int:
+        """Append a finger (``None`` = no print at this row); returns its row."""
+        self._spans.extend(np.zeros((1, 6), np.int64))
+        self._quality.extend(np.zeros(1, np.uint8))
+        row = len(self) - 1
+        self.set(row, finger)
+        return row
+
+    def set(self, row: int, finger: PackedFinger | None) -> None:
+        if finger is None:
+            self._spans.a[row] = 0
+            self._quality.a[row] = 0
+            return
+        g0, g1 = self._xy.extend(finger.xy)
+        self._angle.extend(finger.angle)
+        self._source.extend(finger.source)
+        c0, c1 = self._mask.extend(finger.mask)
+        self._bits.extend(finger.bits)
+        h0, h1 = self._hull.extend(finger.hull)
+        self._spans.a[row] = (g0, g1, c0, c1, h0, h1)
+        self._quality.a[row] = finger.quality
+
+    def finger(self, row: int) -> PackedFinger | None:
+        g0, g1, c0, c1, h0, h1 = (int(v) for v in self._spans.a[row])
+        if g1 == g0:
+            return None
+        return PackedFinger(xy=self._xy.a[g0:g1], angle=self._angle.a[g0:g1], mask=self._mask.a[c0:c1],
+                            bits=self._bits.a[c0:c1], hull=self._hull.a[h0:h1], source=self._source.a[g0:g1],
+                            quality=int(self._quality.a[row]))
+
+    def present(self) -> np.ndarray:
+        """(rows,) bool: which rows hold a finger."""
+        spans = self._spans.view()
+        return spans[:, 1] > spans[:, 0]
+
+    def quality(self) -> np.ndarray:
+        return self._quality.view()
+
+    def arrays(self) -> tuple:
+        """(xy, angle, mask, bits, hull, spans) for the kernels."""
+        return (self._xy.view(), self._angle.view(), self._mask.view(), self._bits.view(),
+                self._hull.view(), self._spans.view())
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held for the stored fingers (row spans and quality included)."""
+        return sum(g.nbytes for g in (self._xy, self._angle, self._mask, self._bits, self._hull,
+                                      self._source, self._spans, self._quality))
+
+    def score(self, probe: PackedFinger, rows: np.ndarray, k: Kernels, kind: str = "full",
+              parallel: bool = False) -> np.ndarray:
+        """Scores of ``probe`` against the given rows (0 for empty rows)."""
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        out = np.zeros(len(rows), np.float32)
+        if len(rows) == 0 or len(probe) < 2:
+            return out
+        xy, ang, mask, bits, hull, spans = self.arrays()
+        if kind == "full":
+            fn = _full_rows_parallel if parallel else _full_rows
+            fn(probe.xy, probe.angle, probe.mask, probe.bits, probe.hull, xy, ang, mask, bits, hull, spans,
+               rows, k.min_cells, k.max_dtheta, *k.consolidation, out)
+        else:
+            fn = _lss_rows_parallel if parallel else _lss_rows
+            kp = min(len(probe.mask), k.lss_probe_cylinders)
+            fn(probe.angle[:kp], probe.mask[:kp], probe.bits[:kp], ang, mask, bits, spans, rows,
+               k.lss_gallery_cylinders, k.min_cells, k.max_dtheta, *k.lss, out)
+        return out
+
+
+# ------------------------------------------------------------------------ batch kernels
+
+@njit(cache=True)
+def _full_one(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, span,
+              min_cells, max_dt, anchors, dmax, amax, max_rot, scale):
+    g0, g1, c0, c1, h0, h1 = span[0], span[1], span[2], span[3], span[4], span[5]
+    if g1 - g0 < 2:
+        return 0.0
+    S = local_similarities(pang, pmask, pbits, ang[g0:g1], mask[c0:c1], bits[c0:c1],
+                           min_cells, max_dt)
+    return consolidate(pxy, pang, phull, xy[g0:g1], ang[g0:g1], hull[h0:h1], S,
+                       anchors, dmax, amax, max_rot, scale)[0]
+
+
+@njit(cache=True)
+def _lss_one(pang, pmask, pbits, ang, mask, bits, span, limit, min_cells, max_dt, min_np, max_np, mu, tau):
+    g0, c0, c1 = span[0], span[2], span[3]
+    c1 = min(c1, c0 + limit)
+    if c1 - c0 < 2:
+        return 0.0
+    S = local_similarities(pang, pmask, pbits, ang[g0:g0 + (c1 - c0)], mask[c0:c1], bits[c0:c1],
+                           min_cells, max_dt)
+    return lss_score(S, min_np, max_np, mu, tau)
+
+
+@njit(cache=True)
+def _full_rows(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, spans, rows,
+               min_cells, max_dt, anchors, dmax, amax, max_rot, scale, out):
+    for t in range(rows.shape[0]):
+        out[t] = _full_one(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, spans[rows[t]],
+                           min_cells, max_dt, anchors, dmax, amax, max_rot, scale)
+
+
+@njit(cache=True, parallel=True)
+def _full_rows_parallel(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, spans, rows,
+                        min_cells, max_dt, anchors, dmax, amax, max_rot, scale, out):
+    for t in prange(rows.shape[0]):
+        out[t] = _full_one(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, spans[rows[t]],
+                           min_cells, max_dt, anchors, dmax, amax, max_rot, scale)
+
+
+@njit(cache=True)
+def _lss_rows(pang, pmask, pbits, ang, mask, bits, spans, rows, limit, min_cells, max_dt,
+              min_np, max_np, mu, tau, out):
+    for t in range(rows.shape[0]):
+        out[t] = _lss_one(pang, pmask, pbits, ang, mask, bits, spans[rows[t]], limit, min_cells, max_dt,
+                          min_np, max_np, mu, tau)
+
+
+@njit(cache=True, parallel=True)
+def _lss_rows_parallel(pang, pmask, pbits, ang, mask, bits, spans, rows, limit, min_cells, max_dt,
+                       min_np, max_np, mu, tau, out):
+    for t in prange(rows.shape[0]):
+        out[t] = _lss_one(pang, pmask, pbits, ang, mask, bits, spans[rows[t]], limit, min_cells, max_dt,
+                          min_np, max_np, mu, tau)

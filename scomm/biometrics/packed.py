@@ -1,0 +1,424 @@
+"""Bit-vector Minutia Cylinder-Code: the compact finger form of the matcher and the index.
+
+A finger keeps at most ``Parameters.index_minutiae`` minutiae (the most
+reliable); each stores its position (2 x int16), direction (uint8, 256
+steps), a 64-bit mask of the cylinder cells that are valid (0 when the whole
+cylinder is unusable) and one 64-bit word of cylinder bits per direction
+slice (the ``Ns x Ns`` cells inside the radius, at most 64).  That is 61 bytes
+per minutia with its source index, under 2 KB for a finger of 32 minutiae.
+
+Local similarity of two cylinders over the cells valid in both, as in the
+bit-based MCC of Cappelli, Ferrara & Maltoni (TPAMI 2010)::
+
+    s = 1 - sqrt(|a xor b|) / (sqrt(|a|) + sqrt(|b|))     (|.| = popcount)
+
+All kernels are numba-compiled; the popcount is the CPU instruction.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+from . import mcc
+from .parameters import DEFAULT, Parameters
+from .template import FingerprintTemplate
+
+__all__ = ["PackedFinger", "pack"]
+
+ANGLE_STEPS = 256
+_TWO_PI = 2 * math.pi
+
+
+@intrinsic
+def popcount(typingctx, x):
+    """Hardware popcount of a uint64 (LLVM ``ctpop``)."""
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+    return sig, codegen
+
+
+@dataclass
+class PackedFinger:
+    """One finger in bit-vector MCC form (see module docstring)."""
+    xy: np.ndarray       # (n, 2) int16, pixels at 500 ppi, most reliable minutiae first
+    angle: np.ndarray    # (n,) uint8, image-coordinate direction in 1/256 turns
+    mask: np.ndarray     # (k,) uint64, valid cells of the first k minutiae (0 = cylinder unusable)
+    bits: np.ndarray     # (k, Nd) uint64, one word per direction slice
+    hull: np.ndarray     # (h, 2) int16, convex hull of all minutiae of the finger
+    source: np.ndarray   # (n,) uint8, index of each kept minutia in the template (explanations)
+    quality: int = 0
+
+    @property
+    def nbytes(self) -> int:
+        return int(sum(a.nbytes for a in (self.xy, self.angle, self.mask, self.bits, self.hull, self.source)))
+
+    def __len__(self) -> int:
+        return len(self.angle)
+
+
+def _cell_bits(flags: np.ndarray) -> np.ndarray:
+    """(..., cells<=64) bool -> (...) uint64 with bit q set when flags[..., q]."""
+    weights = np.left_shift(np.uint64(1), np.arange(flags.shape[-1], dtype=np.uint64))
+    return (flags.astype(np.uint64) * weights).sum(axis=-1, dtype=np.uint64)
+
+
+def pack(template: FingerprintTemplate, p: Parameters = DEFAULT) -> PackedFinger:
+    """Bit-vector cylinders of a template (cached on the template)."""
+    key = ("packed", p.index_minutiae, p.mcc_radius, p.mcc_ns, p.mcc_nd)
+    cached = template._cache.get(key)
+    if cached is not None:
+        return cached
+    cyl = mcc.cylinders(template, p)
+    inside = mcc.in_radius_cells(p)
+    if inside.sum() > 64:
+        raise ValueError(f"mcc_ns={p.mcc_ns} gives {inside.sum()} cells; the bit form holds at most 64")
+    n = min(len(cyl.angle), p.max_minutiae)
+    # order: usable cylinders first, then by minutia reliability; cylinders kept for the first k
+    q = np.array([m.quality for m in template.minutiae], float)
+    centre = np.hypot(*(cyl.xy - cyl.xy.mean(0)).T) if n else np.zeros(0)
+    order = np.lexsort((centre, ~cyl.valid))[:n] if n else np.zeros(0, np.int64)
+    k = min(n, p.index_minutiae)
+    cyl_rows = order[:k]
+    vals = cyl.values[cyl_rows][:, inside, :] > 0.5                          # (k, cells, Nd)
+    cells = cyl.cell_valid[cyl_rows][:, inside] & cyl.valid[cyl_rows, None]  # (k, cells)
+    packed = PackedFinger(
+        xy=np.round(cyl.xy[order]).astype(np.int16).reshape(-1, 2),
+        angle=(np.round(cyl.angle[order] / _TWO_PI * ANGLE_STEPS).astype(np.int64) % ANGLE_STEPS).astype(np.uint8),
+        mask=_cell_bits(cells),
+        bits=_cell_bits(np.transpose(vals, (0, 2, 1))).reshape(k, p.mcc_nd),
+        hull=np.round(cyl.hull).astype(np.int16).reshape(-1, 2),
+        source=order.astype(np.uint8),
+        quality=int(template.quality),
+    )
+    template._cache[key] = packed
+    return packed
+
+
+# ----------------------------------------------------------------------------- kernels
+
+@njit(cache=True, inline="always")
+def _angle(a) -> float:
+    return a * (_TWO_PI / ANGLE_STEPS)
+
+
+@njit(cache=True)
+def _wrap(a):
+    return (a + math.pi) % _TWO_PI - math.pi
+
+
+@njit(cache=True)
+def local_similarities(aa, ma, ba, ab, mb, bb, min_cells, max_dtheta_steps):
+    """(na, nb) float32 bit-MCC similarity of every cylinder pair (0 = not comparable)."""
+    nd = ba.shape[1]
+    S = np.zeros((aa.shape[0], ab.shape[0]), np.float32)
+    for i in range(ma.shape[0]):
+        if ma[i] == 0:
+            continue
+        for j in range(mb.shape[0]):
+            if mb[j] == 0:
+                continue
+            d = (np.int64(aa[i]) - np.int64(ab[j])) & 255
+            if d > 128:
+                d = 256 - d
+            if d > max_dtheta_steps:
+                continue
+            common = ma[i] & mb[j]
+            if popcount(common) < min_cells:
+                continue
+            n1 = 0
+            n2 = 0
+            nx = 0
+            for k in range(nd):
+                x = ba[i, k] & common
+                y = bb[j, k] & common
+                n1 += popcount(x)
+                n2 += popcount(y)
+                nx += popcount(x ^ y)
+            den = math.sqrt(n1) + math.sqrt(n2)
+            if den > 0:
+                S[i, j] = 1.0 - math.sqrt(nx) / den
+    return S
+
+
+@njit(cache=True)
+def lss_score(S, min_np, max_np, mu_p, tau_p):
+    """Local Similarity Sort: mean of the n_P best local similarities (n_P grows with size)."""
+    na, nb = S.shape
+    n = min(na, nb)
+    z = 1.0 / (1.0 + math.exp(-tau_p * (n - mu_p)))
+    k = min_np + int(round(z * (max_np - min_np)))
+    if k <= 0 or n == 0:
+        return 0.0
+    best = np.zeros(k, np.float32)
+    for i in range(na):
+        for j in range(nb):
+            v = S[i, j]
+            if v > best[k - 1]:
+                q = k - 1
+                while q > 0 and best[q - 1] < v:
+                    best[q] = best[q - 1]
+                    q -= 1
+                best[q] = v
+    return float(best.sum()) / k
+
+
+@njit(cache=True)
+def _edges(hull):
+    """(h, 3) outward unit normal and offset of each edge of a convex polygon (int16 vertices)."""
+    h = hull.shape[0]
+    out = np.zeros((h, 3))
+    if h < 3:
+        return out[:0]
+    cx = 0.0
+    cy = 0.0
+    for q in range(h):
+        cx += hull[q, 0]
+        cy += hull[q, 1]
+    cx /= h
+    cy /= h
+    for q in range(h):
+        ax = float(hull[q, 0])
+        ay = float(hull[q, 1])
+        nx = float(hull[(q + 1) % h, 1]) - ay
+        ny = ax - float(hull[(q + 1) % h, 0])
+        norm = math.sqrt(nx * nx + ny * ny) + 1e-12
+        nx /= norm
+        ny /= norm
+        if (cx - ax) * nx + (cy - ay) * ny > 0:
+            nx = -nx
+            ny = -ny
+        out[q, 0] = nx
+        out[q, 1] = ny
+        out[q, 2] = ax * nx + ay * ny
+    return out
+
+
+@njit(cache=True)
+def _outside(px, py, edges):
+    """Distance of (px, py) outside the polygon whose :func:`_edges` are given (<= 0 inside)."""
+    if edges.shape[0] == 0:
+        return 0.0
+    worst = -1e30
+    for q in range(edges.shape[0]):
+        d = px * edges[q, 0] + py * edges[q, 1] - edges[q, 2]
+        if d > worst:
+            worst = d
+    return worst
+
+
+@njit(cache=True)
+def _top_pairs(S, k, out):
+    """Indices (into S.ravel()) of the k largest positive entries, best first; returns how many."""
+    nb = S.shape[1]
+    best = np.zeros(k, np.float32)
+    n = 0
+    for i in range(S.shape[0]):
+        for j in range(nb):
+            v = S[i, j]
+            if v <= 0 or (n == k and v <= best[k - 1]):
+                continue
+            q = n if n < k else k - 1
+            while q > 0 and best[q - 1] < v:
+                best[q] = best[q - 1]
+                out[q] = out[q - 1]
+                q -= 1
+            best[q] = v
+            out[q] = i * nb + j
+            if n < k:
+                n += 1
+    return n
+
+
+@njit(cache=True)
+def _pairing(xa, aa, xb, ab, bx_order, bx_sorted, S, rot, tx, ty, dmax, amax, w_buf, i_buf, j_buf, used_a, used_b, pairs):
+    """Greedy one-to-one pairing after moving A by (rot, tx, ty); returns (weight, n_pairs).
+
+    B's minutiae are visited in x order (``bx_order``) so only those within ``dmax``
+    in x of a moved A minutia are tested.
+    """
+    na = aa.shape[0]
+    nb = ab.shape[0]
+    c = math.cos(rot)
+    s = math.sin(rot)
+    cnt = 0
+    da_max = amax
+    for k in range(na):
+        x = c * xa[k, 0] - s * xa[k, 1] + tx
+        y = s * xa[k, 0] + c * xa[k, 1] + ty
+        lo = 0  # first B minutia with x >= x - dmax (binary search)
+        hi = nb
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if bx_sorted[mid] < x - dmax:
+                lo = mid + 1
+            else:
+                hi = mid
+        for o in range(lo, nb):
+            if bx_sorted[o] > x + dmax:
+                break
+            l = bx_order[o]
+            dx = x - xb[l, 0]
+            dy = y - xb[l, 1]
+            d2 = dx * dx + dy * dy
+            if d2 > dmax * dmax:
+                continue
+            da = (np.int64(aa[k]) - np.int64(ab[l])) * (_TWO_PI / ANGLE_STEPS) + rot
+            while da > math.pi:
+                da -= _TWO_PI
+            while da < -math.pi:
+                da += _TWO_PI
+            da = abs(da)
+            if da > da_max:
+                continue
+            g = (1.0 - math.sqrt(d2) / dmax) * (1.0 - 0.5 * da / amax)
+            sv = S[k, l] if k < S.shape[0] and l < S.shape[1] else 0.0
+            wv = g * (0.25 + 0.75 * sv)
+            q = cnt  # insertion sort, descending weight (few candidates)
+            while q > 0 and w_buf[q - 1] < wv:
+                w_buf[q] = w_buf[q - 1]
+                i_buf[q] = i_buf[q - 1]
+                j_buf[q] = j_buf[q - 1]
+                q -= 1
+            w_buf[q] = wv
+            i_buf[q] = k
+            j_buf[q] = l
+            cnt += 1
+    used_a[:na] = False
+    used_b[:nb] = False
+    total = 0.0
+    n = 0
+    for o in range(cnt):
+        k = i_buf[o]
+        l = j_buf[o]
+        if used_a[k] or used_b[l]:
+            continue
+        used_a[k] = True
+        used_b[l] = True
+        total += w_buf[o]
+        pairs[n, 0] = k
+        pairs[n, 1] = l
+        n += 1
+    return total, n
+
+
+@njit(cache=True)
+def _overlap(xa, xb, ha, hb, rot, tx, ty, margin):
+    """Minutiae of A (moved) within ``margin`` of B's hull, and of B within A's moved hull."""
+    c = math.cos(rot)
+    s = math.sin(rot)
+    ea = _edges(ha)
+    eb = _edges(hb)
+    ov_a = 0
+    for q in range(xa.shape[0]):
+        x = c * xa[q, 0] - s * xa[q, 1] + tx
+        y = s * xa[q, 0] + c * xa[q, 1] + ty
+        if _outside(x, y, eb) <= margin:
+            ov_a += 1
+    ov_b = 0
+    for q in range(xb.shape[0]):  # B into A's frame with the inverse transform
+        x0 = xb[q, 0] - tx
+        y0 = xb[q, 1] - ty
+        if _outside(c * x0 + s * y0, -s * x0 + c * y0, ea) <= margin:
+            ov_b += 1
+    return ov_a, ov_b
+
+
+@njit(cache=True)
+def _rigid_fit(xa, xb, pairs, n):
+    """Least-squares rotation and translation taking A's paired minutiae onto B's."""
+    mpx = 0.0
+    mpy = 0.0
+    mcx = 0.0
+    mcy = 0.0
+    for q in range(n):
+        mpx += xa[pairs[q, 0], 0]
+        mpy += xa[pairs[q, 0], 1]
+        mcx += xb[pairs[q, 1], 0]
+        mcy += xb[pairs[q, 1], 1]
+    mpx /= n
+    mpy /= n
+    mcx /= n
+    mcy /= n
+    sxx = 0.0
+    sxy = 0.0
+    for q in range(n):
+        ax = xa[pairs[q, 0], 0] - mpx
+        ay = xa[pairs[q, 0], 1] - mpy
+        bx = xb[pairs[q, 1], 0] - mcx
+        by = xb[pairs[q, 1], 1] - mcy
+        sxx += ax * bx + ay * by
+        sxy += ax * by - ay * bx
+    r = math.atan2(sxy, sxx)
+    c = math.cos(r)
+    s = math.sin(r)
+    return r, mcx - (c * mpx - s * mpy), mcy - (s * mpx + c * mpy)
+
+
+@njit(cache=True)
+def consolidate(xa, aa, ha, xb, ab, hb, S, anchors, dmax, amax, max_rot, scale):
+    """Global consolidation: best rigid alignment from the top local pairs, refined once.
+
+    Returns (score, pairs (n, 2), rotation, tx, ty, weight, overlap_a, overlap_b).
+    """
+    na = aa.shape[0]
+    nb = ab.shape[0]
+    if na < 2 or nb < 2:
+        return 0.0, np.zeros((0, 2), np.int64), 0.0, 0.0, 0.0, 0.0, 0, 0
+    top = np.empty(anchors, np.int64)
+    k = _top_pairs(S, anchors, top)
+    bx_order = np.argsort(xb[:, 0])
+    bx_sorted = np.empty(nb, np.float64)
+    for o in range(nb):
+        bx_sorted[o] = xb[bx_order[o], 0]
+    m = na * nb
+    w_buf = np.empty(m)
+    i_buf = np.empty(m, np.int64)
+    j_buf = np.empty(m, np.int64)
+    used_a = np.zeros(na, np.bool_)
+    used_b = np.zeros(nb, np.bool_)
+    pairs = np.zeros((min(na, nb), 2), np.int64)
+    best_pairs = np.zeros((min(na, nb), 2), np.int64)
+    best = -1.0
+    best_n = 0
+    br = 0.0
+    btx = 0.0
+    bty = 0.0
+    snb = S.shape[1]
+    for a in range(k + 1):
+        if a < k:  # rotation and translation that put anchor pair a on top of each other
+            i = top[a] // snb
+            j = top[a] % snb
+            rot = _wrap((np.int64(ab[j]) - np.int64(aa[i])) * (_TWO_PI / ANGLE_STEPS))
+            if abs(rot) > max_rot:
+                continue
+            c = math.cos(rot)
+            s = math.sin(rot)
+            tx = xb[j, 0] - (c * xa[i, 0] - s * xa[i, 1])
+            ty = xb[j, 1] - (s * xa[i, 0] + c * xa[i, 1])
+        elif best_n >= 3:  # finally: least-squares fit on the best pairing, then pair again
+            rot, tx, ty = _rigid_fit(xa, xb, best_pairs, best_n)
+        else:
+            break
+        w, n = _pairing(xa, aa, xb, ab, bx_order, bx_sorted, S, rot, tx, ty, dmax, amax,
+                        w_buf, i_buf, j_buf, used_a, used_b, pairs)
+        if w > best:
+            best = w
+            best_n = n
+            best_pairs[:n] = pairs[:n]
+            br = rot
+            btx = tx
+            bty = ty
+    if best_n == 0:
+        return 0.0, np.zeros((0, 2), np.int64), 0.0, 0.0, 0.0, 0.0, 0, 0
+    ov_a, ov_b = _overlap(xa, xb, ha, hb, br, btx, bty, dmax)
+    ov_a = max(ov_a, best_n, 1)
+    ov_b = max(ov_b, best_n, 1)
+    score = scale * best * best / (ov_a * ov_b) * min(1.0, best_n / 6.0)
+    return score, best_pairs[:best_n].copy(), br, btx, bty, best, ov_a, ov_b
