@@ -34,18 +34,10 @@ class Parameters:
     period_min: float = 5.5
     period_max: float = 14.0
     frequency_block: int = 32
-    frequency_sigma: float = 16.0       # window of the local period estimate
-    period_variation: float = 1.3       # max local/global period ratio
     period_scale: float = 1.0           # factor on the spectral period given to the Gabor filters
     gabor_bins: int = 16                # orientation bins for contextual Gabor
-    gabor_sigma: float = 4.0            # Gaussian envelope (px at period 9 if scaled)
-    gabor_sigma_scales: bool = False    # envelope proportional to the local period
+    gabor_sigma: float = 4.0
     gabor_size: int = 25
-    gabor_freq_bins: int = 3            # max frequency bins (interpolated)
-    gabor_freq_step: float = 1.15       # period ratio between frequency bins
-    enhance_scale: int = 2              # Gabor filtering runs at 1/scale resolution
-    enhance_pad: int = 8                # reflect padding (px at 1/scale) for the DFT
-    enhance_antialias: float = 1.0      # Gaussian blur (px) before decimation
     normalize_sigma: float = 12.0       # local mean/std normalisation window
 
     # --- minutiae --------------------------------------------------------
@@ -79,14 +71,14 @@ class Parameters:
     mcc_max_direction_diff: float = math.pi / 2
 
     # --- global consolidation -------------------------------------------
-    anchors: int = 6                    # top local pairs tried as alignment anchors
+    anchors: int = 12                   # top local pairs tried as alignment anchors
     pair_distance: float = 30.0         # max distance after alignment
     pair_angle: float = math.pi / 6     # max direction difference after alignment
     max_rotation: float = math.pi       # rotation search limit (pi = unrestricted)
     score_scale: float = 100.0
 
     # --- bit-vector MCC, local similarity sort (Cappelli et al. 2010) ------
-    index_minutiae: int = 32            # most reliable minutiae kept per finger (memory bound)
+    index_minutiae: int = 64            # minutiae that keep a cylinder (the most central first)
     lss_min_np: int = 4                 # n_P: how many best local similarities are averaged
     lss_max_np: int = 12
     lss_mu_p: float = 20.0

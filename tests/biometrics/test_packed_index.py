@@ -1,0 +1,117 @@
+"""Bit-vector MCC fingers, the flat finger store, synthetic templates and the decision rule."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scomm.biometrics import DecisionRule, TenprintGallery, match
+from scomm.biometrics.index import FingerStore
+from scomm.biometrics.matcher import kernels
+from scomm.biometrics.packed import pack, popcount
+from scomm.biometrics.parameters import DEFAULT
+from scomm.biometrics.synth_templates import impression_template, master_minutiae, tenprint_templates
+
+
+@given(st.integers(min_value=0, max_value=2 ** 64 - 1))
+@settings(deadline=None)
+def test_popcount_is_the_number_of_set_bits(x):
+    from numba import njit
+
+    @njit
+    def count(v):
+        return popcount(v)
+    assert count(np.uint64(x)) == bin(x).count("1")
+
+
+def test_packed_finger_is_small_and_ordered():
+    t = impression_template(7, 3, 0)
+    pf = pack(t)
+    assert len(pf.mask) == min(len(pf), DEFAULT.index_minutiae)
+    assert pf.bits.shape == (len(pf.mask), DEFAULT.mcc_nd) and pf.bits.dtype == np.uint64
+    assert pf.nbytes == 61 * len(pf.mask) + 7 * (len(pf) - len(pf.mask)) + 4 * len(pf.hull)
+    assert sorted(pf.source.tolist()) == sorted(set(pf.source.tolist()))   # each minutia once
+    assert pack(t) is pf  # cached on the template
+
+
+def test_same_finger_scores_above_different_fingers():
+    g = [match(impression_template(s, 2, 0), impression_template(s, 2, 1)).score for s in range(12)]
+    i = [match(impression_template(s, 2, 0), impression_template(s + 100, 2, 1)).score for s in range(12)]
+    assert np.median(g) > 3 * np.median(i)
+    assert match(impression_template(1, 1, 0), impression_template(1, 1, 0)).score > max(i)
+
+
+def test_match_explains_pairs_in_template_indices():
+    a, b = impression_template(5, 4, 0), impression_template(5, 4, 1)
+    r = match(a, b)
+    assert r.pairs and r.parts["paired"] == len(r.pairs)
+    assert all(0 <= i < len(a.minutiae) and 0 <= j < len(b.minutiae) for i, j in r.pairs)
+    assert {"rotation_deg", "probe_in_overlap", "local_similarity"} <= set(r.parts)
+
+
+def test_store_batch_scores_equal_one_to_one_scores():
+    probe = pack(impression_template(3, 6, 1))
+    store = FingerStore()
+    fingers = [pack(impression_template(s, 6, 0)) for s in range(8)]
+    for f in fingers:
+        store.add(f)
+    store.add(None)
+    k = kernels()
+    batch = store.score(probe, np.arange(9), k)
+    one = [k.full(probe, f)[0] for f in fingers] + [0.0]
+    assert np.allclose(batch, one, atol=1e-4)
+    assert np.allclose(store.score(probe, np.arange(9), k, parallel=True), batch, atol=1e-4)
+    lss = store.score(probe, np.arange(9), k, kind="lss")
+    assert lss[3] == lss.max() and lss[8] == 0
+
+
+def test_store_rows_can_be_replaced_and_emptied():
+    store = FingerStore()
+    a, b = pack(impression_template(1, 2, 0)), pack(impression_template(2, 2, 0))
+    store.add(a)
+    store.set(0, b)
+    assert np.array_equal(store.finger(0).xy, b.xy)
+    store.set(0, None)
+    assert store.finger(0) is None and not store.present()[0]
+
+
+def test_synthetic_templates_are_deterministic():
+    xy1, a1 = master_minutiae(11, 7)
+    xy2, a2 = master_minutiae(11, 7)
+    assert np.array_equal(xy1, xy2) and np.array_equal(a1, a2)
+    assert 20 <= len(xy1) <= 80
+    t = tenprint_templates(11, 3)
+    assert set(t) == set(range(1, 11)) and t[7] == impression_template(11, 7, 3)
+
+
+def test_gallery_prefilter_finds_the_mate_in_a_larger_gallery():
+    g = TenprintGallery(DEFAULT.__class__(prefilter_keep=20))
+    for s in range(60):
+        g.add(f"S{s}", tenprint_templates(s, 0))
+    c = g.search(tenprint_templates(42, 1), max_candidates=3)
+    assert c[0].subject_id == "S42" and c[0].decision
+    assert c[0].score > 2 * c[1].score
+    stranger = g.search(tenprint_templates(1000, 1), max_candidates=1)[0]
+    assert not stranger.decision
+
+
+@given(st.integers(1, 10 ** 7), st.integers(1, 10 ** 7), st.sampled_from([1e-4, 1e-3, 1e-2]))
+@settings(max_examples=50)
+def test_decision_threshold_grows_with_gallery_and_stricter_fpir(n1, n2, fpir):
+    rule = DecisionRule(fpir=fpir)
+    lo, hi = sorted((n1, n2))
+    assert rule.threshold(lo) <= rule.threshold(hi)
+    assert DecisionRule(fpir=fpir / 10).threshold(lo) > rule.threshold(lo)
+    assert math.isclose(rule.threshold(hi) - rule.threshold(lo), rule.beta * math.log(hi / lo), abs_tol=1e-9)
+
+
+def test_gallery_threshold_follows_its_size_unless_fixed():
+    g = TenprintGallery()
+    g.add("A", tenprint_templates(1, 0))
+    t1 = g.threshold
+    g.add("B", tenprint_templates(2, 0))
+    assert g.threshold > t1
+    assert TenprintGallery(threshold=12.5).threshold == 12.5
