@@ -4,7 +4,7 @@ A finger keeps at most ``Parameters.index_minutiae`` minutiae (the most
 reliable); each stores its position (2 x int16), direction (uint8, 256
 steps), a 64-bit mask of the cylinder cells that are valid (0 when the whole
 cylinder is unusable) and one 64-bit word of cylinder bits per direction
-slice (the ``Ns x Ns`` cells inside the radius, at most 64).  That is 61 bytes
+slice (the ``Ns x Ns`` cells inside the radius, at most 64).  That is 62 bytes
 per minutia with its source index (about 2.3 KB for a finger of 37 minutiae).
 
 Local similarity of two cylinders over the cells valid in both, as in the

@@ -32,7 +32,7 @@ def test_packed_finger_is_small_and_ordered():
     pf = pack(t)
     assert len(pf.mask) == min(len(pf), DEFAULT.index_minutiae)
     assert pf.bits.shape == (len(pf.mask), DEFAULT.mcc_nd) and pf.bits.dtype == np.uint64
-    assert pf.nbytes == 61 * len(pf.mask) + 7 * (len(pf) - len(pf.mask)) + 4 * len(pf.hull)
+    assert pf.nbytes == 62 * len(pf.mask) + 6 * (len(pf) - len(pf.mask)) + 4 * len(pf.hull)
     assert sorted(pf.source.tolist()) == sorted(set(pf.source.tolist()))   # each minutia once
     assert pack(t) is pf  # cached on the template
 
