@@ -47,7 +47,6 @@ def seed(subjects: Annotated[int, typer.Option(help="people to add to the world"
          seed: Annotated[int, typer.Option(help="world seed")] = 1,
          database: DatabaseOpt = None) -> None:
     """Build a synthetic world: criminal master file, IDENT, and the people behind them."""
-    from .world.seed import seed_world
 
     hub = hub_for(database)
     report = _seed(hub, subjects, seed)

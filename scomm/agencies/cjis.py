@@ -12,28 +12,10 @@ from datetime import date
 from sqlalchemy import select
 
 from .. import interchange as nist
-from ..biometrics import ExtractionError, FingerprintImage, FingerprintTemplate, extract
 from ..bus import StepContext, now
 from ..domain.rapsheet import Arrest, Charge, RapSheet
-from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, ProbeFingerRow
-
-
-def extract_probe(ctx: StepContext) -> dict[int, FingerprintTemplate]:
-    """Extract each finger's template once, and keep it with the transaction."""
-    t = nist.decode(ctx.tx.raw)
-    probe: dict[int, FingerprintTemplate] = {}
-    for img in t.images:
-        if not 1 <= img.position <= 10 or img.position in probe:
-            continue
-        pixels = nist.decode_finger_pixels(img)
-        try:
-            probe[img.position] = extract(FingerprintImage(pixels, ppi=img.ppi or 500.0))
-        except ExtractionError as exc:
-            ctx.emit("cjis", "finger-unusable", {"finger": img.position, "reason": str(exc)})
-    for finger, tpl in probe.items():
-        ctx.session.add(ProbeFingerRow(transaction_id=ctx.tx.id, finger=finger,
-                                       template=tpl.to_iso(), quality=tpl.quality))
-    return probe
+from ..storage.tables import CriminalFingerRow, CriminalSubjectRow
+from .probe import probe_of
 
 
 def new_ucn(sha256: str) -> str:
@@ -43,9 +25,7 @@ def new_ucn(sha256: str) -> str:
 
 def search(ctx: StepContext) -> None:
     s, tx, deps = ctx.session, ctx.tx, ctx.deps
-    probe = extract_probe(ctx)
-    ctx.emit("cjis", "extracted", {"fingers": {f: {"minutiae": len(t.minutiae), "quality": t.quality}
-                                               for f, t in sorted(probe.items())}}, timed=True)
+    probe = probe_of(ctx)
     candidates = deps.galleries.cjis.search(s, probe)
     best = candidates[0] if candidates and candidates[0].decision else None
     booking = tx.booking

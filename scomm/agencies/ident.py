@@ -4,16 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .. import interchange as nist
-from ..biometrics import FingerprintTemplate
 from ..bus import StepContext
 from ..domain.immigration import Encounter
-from ..storage.tables import IdentityRow, ProbeFingerRow
-
-
-def probe_of(ctx: StepContext) -> dict[int, FingerprintTemplate]:
-    rows = ctx.session.scalars(select(ProbeFingerRow)
-                               .where(ProbeFingerRow.transaction_id == ctx.tx.id))
-    return {r.finger: FingerprintTemplate.from_iso(r.template) for r in rows}
+from ..storage.tables import IdentityRow
+from .probe import probe_of
 
 
 def search(ctx: StepContext) -> None:

@@ -15,7 +15,10 @@ from sqlalchemy.orm import Session
 
 from .. import interchange as nist
 from ..bus import StepContext, now
+from ..interchange.ebts_rules import FINGER_NAMES
 from ..storage.tables import EventRow, OutboxRow, TransactionRow
+from .probe import extract_fingers
+from .probe import store as probe_store
 
 
 @dataclass
@@ -74,9 +77,13 @@ def validate(ctx: StepContext) -> None:
                                      today=deps.today(), min_fingers=deps.min_fingers)
         if not problems:
             problems = _check_tcn_reuse(ctx, t)
+    probe: dict = {}
+    if not problems:
+        probe, problems = _usable_fingers(ctx, t)
     if problems:
         _reject(ctx, t, problems)
         return
+    probe_store(ctx, probe)
     county = deps.jurisdictions.by_ori(t.ori)
     tx.accepted, tx.state = True, "queued"
     tx.submission_key = f"{t.ori}|{t.tcn}"
@@ -87,6 +94,21 @@ def validate(ctx: StepContext) -> None:
                                  "fingers": tx.booking["fingers"]}, timed=True)
     ctx.emit("sib", "forwarded-to-cjis", {})
     ctx.send("cjis")
+
+
+def _usable_fingers(ctx: StepContext, t: nist.Transaction) -> tuple[dict, list[nist.Problem]]:
+    """Extract the probe; too few usable fingers is a rejection naming each unusable one."""
+    probe, unusable = extract_fingers(t)
+    ctx.emit("sib", "fingers-extracted", {
+        "fingers": {f: {"minutiae": len(tpl.minutiae), "quality": tpl.quality} for f, tpl in sorted(probe.items())},
+        "unusable": {u.finger: u.reason for u in unusable}}, timed=True)
+    if len(probe) >= ctx.deps.min_fingers:
+        return probe, []
+    problems = [nist.Problem(u.record, f"finger {u.finger} ({FINGER_NAMES.get(u.finger, '?')})", u.reason)
+                for u in unusable]
+    problems.append(nist.Problem("file", "fingers", f"only {len(probe)} usable finger(s); at least "
+                                                    f"{ctx.deps.min_fingers} required"))
+    return {}, problems
 
 
 def _check_tcn_reuse(ctx: StepContext, t: nist.Transaction) -> list[nist.Problem]:

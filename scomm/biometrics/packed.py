@@ -1,7 +1,7 @@
 """Bit-vector Minutia Cylinder-Code: the compact finger form of the matcher and the index.
 
-A finger keeps at most ``Parameters.index_minutiae`` minutiae (the most
-reliable); each stores its position (2 x int16), direction (uint8, 256
+A finger keeps a cylinder for at most ``Parameters.index_minutiae`` minutiae
+(usable cylinders first, the most central first); each stores its position (2 x int16), direction (uint8, 256
 steps), a 64-bit mask of the cylinder cells that are valid (0 when the whole
 cylinder is unusable) and one 64-bit word of cylinder bits per direction
 slice (the ``Ns x Ns`` cells inside the radius, at most 64).  That is 62 bytes
@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
@@ -80,8 +79,8 @@ def pack(template: FingerprintTemplate, p: Parameters = DEFAULT) -> PackedFinger
     if inside.sum() > 64:
         raise ValueError(f"mcc_ns={p.mcc_ns} gives {inside.sum()} cells; the bit form holds at most 64")
     n = min(len(cyl.angle), p.max_minutiae)
-    # order: usable cylinders first, then by minutia reliability; cylinders kept for the first k
-    q = np.array([m.quality for m in template.minutiae], float)
+    # order: usable cylinders first, then the most central (most likely inside any overlap);
+    # cylinders are kept for the first k
     centre = np.hypot(*(cyl.xy - cyl.xy.mean(0)).T) if n else np.zeros(0)
     order = np.lexsort((centre, ~cyl.valid))[:n] if n else np.zeros(0, np.int64)
     k = min(n, p.index_minutiae)

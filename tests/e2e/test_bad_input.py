@@ -13,7 +13,6 @@ from scomm.biometrics.synth import subject_tenprint
 from scomm.storage.tables import ResponseRow, TransactionRow
 
 from ..conftest import shared_path
-from .conftest import ACTIVE_2008
 
 ORI = "TX201SO00"
 
@@ -109,3 +108,15 @@ def test_real_files_written_by_others_are_answered(hub, name):
     raw = shared_path("ansi-nist", name).read_bytes()
     errors = reject(hub, raw)
     assert errors and all(e["record"] and e["reason"] for e in errors), errors
+
+
+def test_unusable_fingers_are_named_by_the_quality_rule(hub):
+    """Images that are not blank but hold no usable print: three are noise, leaving 7 of 8 required."""
+    prints = subject_tenprint(424242, 1)
+    rng = np.random.default_rng(3)
+    for f in (2, 5, 9):
+        prints[f] = rng.integers(90, 166, prints[f].shape, dtype=np.uint8)   # sensor noise, no ridges
+    errors = reject(hub, car("BADIN00009", fingers=prints))
+    named = {e["field"] for e in errors}
+    assert {"finger 2 (right index)", "finger 5 (right little)", "finger 9 (left ring)"} <= named, errors
+    assert any("only 7 usable" in e["reason"] for e in errors)

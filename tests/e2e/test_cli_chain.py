@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from itertools import count
 
-import pytest
 from typer.testing import CliRunner
 
 from scomm.cli import app

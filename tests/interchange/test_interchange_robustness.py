@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .interchange_helpers import SHARED, car_args, known_ori, shared_file
+from .interchange_helpers import car_args, known_ori, shared_file
 from scomm.interchange import DecodeError, decode, encode_car, sniff, validate_car
 from scomm.interchange.decode import _decode_unguarded
 

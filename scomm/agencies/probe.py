@@ -1,0 +1,60 @@
+"""The probe: a transaction's fingers as templates, extracted once at intake and kept.
+
+Intake (the SIB) extracts every finger and judges it usable or not; the
+templates are stored with the transaction, and CJIS and IDENT search with
+those same templates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..biometrics import ExtractionError, FingerprintImage, FingerprintTemplate, extract
+from ..bus import StepContext
+from .. import interchange as nist
+from ..storage.tables import ProbeFingerRow
+
+MIN_FINGER_QUALITY = 20
+"""A finger whose quality (0-100) is below this is unusable: it is not searched and,
+when too few usable fingers remain, the submission is rejected naming each one."""
+
+
+@dataclass
+class Unusable:
+    finger: int
+    record: str
+    reason: str
+
+
+def extract_fingers(t: nist.Transaction) -> tuple[dict[int, FingerprintTemplate], list[Unusable]]:
+    """Usable templates by finger position, and the fingers found unusable (with why)."""
+    usable: dict[int, FingerprintTemplate] = {}
+    unusable: list[Unusable] = []
+    for img in t.images:
+        if not 1 <= img.position <= 10 or img.position in usable:
+            continue
+        record = f"Type-{img.record_type}"
+        try:
+            tpl = extract(FingerprintImage(nist.decode_finger_pixels(img), ppi=img.ppi or 500.0))
+        except ExtractionError as exc:
+            unusable.append(Unusable(img.position, record, f"no usable print: {exc}"))
+            continue
+        if tpl.quality < MIN_FINGER_QUALITY:
+            unusable.append(Unusable(img.position, record, f"quality {tpl.quality} below the minimum "
+                                                           f"{MIN_FINGER_QUALITY} ({len(tpl.minutiae)} minutiae)"))
+            continue
+        tpl.finger_position = img.position
+        usable[img.position] = tpl
+    return usable, unusable
+
+
+def store(ctx: StepContext, probe: dict[int, FingerprintTemplate]) -> None:
+    for finger, tpl in sorted(probe.items()):
+        ctx.session.add(ProbeFingerRow(transaction_id=ctx.tx.id, finger=finger,
+                                       template=tpl.to_iso(), quality=tpl.quality))
+
+
+def probe_of(ctx: StepContext) -> dict[int, FingerprintTemplate]:
+    rows = ctx.session.scalars(select(ProbeFingerRow).where(ProbeFingerRow.transaction_id == ctx.tx.id))
+    return {r.finger: FingerprintTemplate.from_iso(r.template) for r in rows}
