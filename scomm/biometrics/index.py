@@ -11,6 +11,7 @@ no Python in the loop.  Two scores exist:
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from numba import njit, prange
@@ -19,6 +20,10 @@ from .packed import PackedFinger, consolidate, local_similarities, lss_score
 from .parameters import DEFAULT, Parameters
 
 __all__ = ["FingerStore", "Kernels"]
+
+# numba's default (workqueue) threading layer aborts the process if two threads launch
+# parallel kernels at once; the hub searches from request and worker threads.
+_PARALLEL = threading.Lock()
 
 
 class Kernels:
@@ -143,6 +148,12 @@ class FingerStore:
         out = np.zeros(len(rows), np.float32)
         if len(rows) == 0 or len(probe) < 2:
             return out
+        if parallel:
+            with _PARALLEL:
+                return self._score(probe, rows, k, kind, True, out)
+        return self._score(probe, rows, k, kind, False, out)
+
+    def _score(self, probe, rows, k, kind, parallel, out):
         xy, ang, mask, bits, hull, spans = self.arrays()
         if kind == "full":
             fn = _full_rows_parallel if parallel else _full_rows

@@ -70,7 +70,7 @@ def _cell_bits(flags: np.ndarray) -> np.ndarray:
 
 def pack(template: FingerprintTemplate, p: Parameters = DEFAULT) -> PackedFinger:
     """Bit-vector cylinders of a template (cached on the template)."""
-    key = ("packed", p.index_minutiae, p.mcc_radius, p.mcc_ns, p.mcc_nd)
+    key = ("packed", p.index_minutiae, p.max_minutiae, p.mcc_radius, p.mcc_ns, p.mcc_nd)
     cached = template._cache.get(key)
     if cached is not None:
         return cached
@@ -101,11 +101,6 @@ def pack(template: FingerprintTemplate, p: Parameters = DEFAULT) -> PackedFinger
 
 
 # ----------------------------------------------------------------------------- kernels
-
-@njit(cache=True, inline="always")
-def _angle(a) -> float:
-    return a * (_TWO_PI / ANGLE_STEPS)
-
 
 @njit(cache=True)
 def _wrap(a):

@@ -54,14 +54,23 @@ def test_unclassified_code_counts_as_misdemeanor_and_is_said():
 def test_to_dict_round_trip():
     c = classify_sc2008(cv("3532", "2303"))
     d = c.to_dict()
-    assert set(d) == {"framework", "level", "rule", "reasons", "convictions"}
+    assert set(d) == {"framework", "level", "rule", "reasons", "convictions", "priority",
+                      "category", "hits"}
     assert Classification.from_dict(d) == c
+    assert c.priority == c.level == "2" and [h.rule for h in c.hits] == ["L2-one-felony"]
+
+
+def test_reads_the_older_stored_form():
+    old = {"framework": "SC-2008", "level": "3", "rule": "L3-misdemeanor",
+           "reasons": ["x"], "convictions": ["2303"]}
+    c = Classification.from_dict(old)
+    assert (c.priority, c.category, c.hits) == ("3", "", [])
 
 
 def test_framework_in_force():
     assert isinstance(SC_2008, Framework)
     assert SC_2008.effective_from == date(2008, 10, 27)
-    for d in (date(2008, 10, 27), date(2012, 1, 1), date(2020, 1, 1), date(2000, 1, 1)):
+    for d in (date(2008, 10, 27), date(2010, 6, 29), date(2000, 1, 1)):
         assert framework_in_force(d) is SC_2008
     assert framework_in_force(D).classify(cv("0911")).level == "1"
     assert FRAMEWORKS[0] is SC_2008

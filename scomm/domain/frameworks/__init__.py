@@ -1,0 +1,1 @@
+"""ICE priority frameworks, one module each; ``scomm.domain.priority`` is the entry point."""

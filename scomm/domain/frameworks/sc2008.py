@@ -1,0 +1,84 @@
+"""SC-2008: the Secure Communities criminal-alien levels 1-3 (DOMAIN.md, "Priorities").
+
+Source: ICE, Secure Communities: A Comprehensive Plan to Identify and Remove
+Criminal Aliens (2009) and the monthly IDENT/IAFIS Interoperability Statistics;
+the definitions are repeated in the Morton memo of 30 June 2010. Convictions only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+
+from ..rapsheet import Conviction
+from .base import (SC_LEVELS, Classification, ImmigrationContext, RuleHit, codes, canonical,
+                   common_reasons, listing)
+
+SC2008_LEVELS = SC_LEVELS
+SC2008_RULES = {
+    "L1-aggravated-felony": "Level 1: convicted of an aggravated felony (INA 101(a)(43))",
+    "L1-two-felonies": "Level 1: convicted of two or more felonies",
+    "L2-one-felony": "Level 2: convicted of one felony",
+    "L2-three-misdemeanors": "Level 2: convicted of three or more misdemeanors",
+    "L3-misdemeanor": "Level 3: convicted of a misdemeanor",
+    "NC-no-conviction": "non-criminal: no conviction",
+}
+
+
+def sc_level(convictions: Sequence[Conviction]) -> tuple[str, str, list[Conviction], str]:
+    """(level, rule, convictions that fired it, why) by the SC-2008 rules."""
+    cs = canonical(convictions)
+    aggravated = [c for c in cs if c.offence.aggravated_felony]
+    felonies = [c for c in cs if c.offence.severity == "felony"]
+    misdemeanors = [c for c in cs if c.offence.severity != "felony"]
+    if aggravated:
+        return ("1", "L1-aggravated-felony", aggravated,
+                f"{len(aggravated)} aggravated felony conviction(s): {listing(aggravated)}")
+    if len(felonies) >= 2:
+        return ("1", "L1-two-felonies", felonies,
+                f"{len(felonies)} felony convictions: {listing(felonies)}")
+    if len(felonies) == 1:
+        return "2", "L2-one-felony", felonies, f"one felony conviction: {listing(felonies)}"
+    if len(misdemeanors) >= 3:
+        return ("2", "L2-three-misdemeanors", misdemeanors,
+                f"{len(misdemeanors)} misdemeanor convictions: {listing(misdemeanors)}")
+    if misdemeanors:
+        return ("3", "L3-misdemeanor", misdemeanors,
+                f"{len(misdemeanors)} misdemeanor conviction(s): {listing(misdemeanors)}")
+    return "non-criminal", "NC-no-conviction", [], "no conviction on record"
+
+
+def classify_sc2008(convictions: Sequence[Conviction]) -> Classification:
+    """Level 1: an aggravated felony, or two or more felonies. Level 2: one
+    felony, or three or more misdemeanors. Level 3: one or two misdemeanors.
+    Non-criminal: no conviction. Each conviction counts once (two charges
+    convicted on the same day are two convictions).
+    """
+    cs = canonical(convictions)
+    level, rule, fired, why = sc_level(cs)
+    reason = f"{SC2008_RULES[rule]}: {why}"
+    hit = RuleHit(rule, level, reason, codes(fired))
+    return Classification("SC-2008", level, rule, [reason] + common_reasons(cs, "SC-2008"),
+                          list(codes(fired)), level, "", [hit])
+
+
+@dataclass(frozen=True)
+class SC2008:
+    id: str = "SC-2008"
+    title: str = "Secure Communities criminal-alien levels 1-3 (2008)"
+    effective_from: date = date(2008, 10, 27)   # first county activations (Harris County, TX)
+    effective_to: date | None = date(2010, 6, 30)  # superseded by the Morton memo
+    levels: tuple[str, ...] = SC2008_LEVELS
+    priorities: tuple[str, ...] = SC2008_LEVELS
+    issued: date = date(2008, 10, 27)
+    source: str = ("ICE, Secure Communities: A Comprehensive Plan to Identify and Remove "
+                   "Criminal Aliens (strategic plan, 2009) and ICE's IDENT/IAFIS "
+                   "Interoperability Statistics; restated in the Morton memo of 2010-06-30")
+    note: str = "Convictions only; the levels are still reported under later frameworks."
+
+    def classify(self, convictions: Sequence[Conviction],
+                 context: ImmigrationContext | None = None) -> Classification:
+        return classify_sc2008(convictions)
+
+
+SC_2008 = SC2008()
