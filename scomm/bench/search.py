@@ -195,7 +195,7 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
         "nonmate_top_score_max": float(nonmate.max()) if len(nonmate) else float("nan"),
         "impostor_tail": _fit_tail(nonmate_all, subjects),
         "decision_rule": gallery.rule_text(),
-        "prefilter_keep": gallery.params.prefilter_keep,
+        "prefilter_keep": gallery.params.prefilter_keep, "rescore_keep": gallery.params.rescore_keep,
         "threads": _threads(), "machine": _machine(),
     }
 

@@ -147,14 +147,23 @@ class TenprintGallery:
             store.set(row, None)
 
     def search(self, probe: dict[int, FingerprintTemplate], max_candidates: int = 5) -> list[Candidate]:
-        """Best ``max_candidates`` subjects by fused score (descending); see :meth:`rank`."""
+        """Best ``max_candidates`` subjects by fused score (descending); see :meth:`rank`.
+
+        Every candidate has its finger scores; the first also has, per finger,
+        the paired minutiae and the parts of the score (its explanation).
+        """
         packed = self.pack_probe(probe)
-        rows, fused = self.rank(packed)
+        rows, fused, per_finger = self._rank(packed)
         out = []
         for o in np.argsort(-fused)[:max(0, max_candidates)]:
-            if fused[o] <= 0 and not any(self._stores[f].finger(int(rows[o])) for f in packed):
+            row = int(rows[o])
+            scores = {f: float(v[o]) for f, v in per_finger.items() if self._stores[f].present()[row]}
+            if not scores:
                 continue   # a removed subject
-            out.append(self._candidate(packed, int(rows[o]), float(fused[o])))
+            details = self._details(packed, row) if not out else {}
+            t = self.threshold
+            out.append(Candidate(self._ids[row], float(fused[o]), scores, bool(fused[o] >= t), t, details,
+                                 self.rule_text()))
         return out
 
     def pack_probe(self, probe: dict[int, FingerprintTemplate]) -> dict[int, PackedFinger]:
@@ -162,48 +171,55 @@ class TenprintGallery:
         return {f: pf for f, pf in packed.items() if len(pf) >= 2}
 
     def rank(self, probe: dict[int, PackedFinger]) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, fused scores) of the subjects compared in full with the probe.
+        """(rows, fused scores) of the subjects compared in full, on every finger, with the probe.
 
-        With more subjects than ``params.prefilter_keep``, a pre-selection
-        first scores the three best-quality probe fingers by bit-MCC local
-        similarity sort (no geometry, central cylinders only) and keeps the best
-        ``prefilter_keep`` subjects; those are then compared finger by finger
-        with the full matcher and fused.
+        A cascade on the three best-quality probe fingers narrows the gallery
+        first: bit-MCC local similarity sort (no geometry, central cylinders
+        only) keeps ``params.prefilter_keep`` subjects, the full matcher on
+        those three fingers keeps ``params.rescore_keep``, and only these are
+        compared on every finger and fused.
         """
+        rows, fused, _ = self._rank(probe)
+        return rows, fused
+
+    def _rank(self, probe: dict[int, PackedFinger]):
         rows = np.arange(len(self._ids), dtype=np.int64)
         if not probe or not len(rows):
-            return rows[:0], np.zeros(0)
+            return rows[:0], np.zeros(0), {}
         k = kernels(self.params)
-        if len(rows) > self.params.prefilter_keep:
-            best = sorted(probe, key=lambda f: -probe[f].quality)[:3]
-            pre = self._fuse({f: probe[f] for f in best}, rows, k, "lss")
-            rows = np.argpartition(-pre, self.params.prefilter_keep - 1)[:self.params.prefilter_keep]
-        return rows, self._fuse(probe, rows, k, "full")
+        best = {f: probe[f] for f in sorted(probe, key=lambda f: -probe[f].quality)[:3]}
+        for kind, keep in (("lss", self.params.prefilter_keep), ("full", self.params.rescore_keep)):
+            if len(rows) > keep:
+                scores, _ = self._fuse(best, rows, k, kind)
+                rows = rows[np.argpartition(-scores, keep - 1)[:keep]]
+        fused, per_finger = self._fuse(probe, rows, k, "full")
+        return rows, fused, per_finger
 
     def _weights(self, pf: PackedFinger, f: int, rows: np.ndarray) -> np.ndarray:
         store = self._stores[f]
         qg = store.quality()[rows].astype(np.float64)
         return np.where(store.present()[rows], 0.2 + np.sqrt(max(0, pf.quality) * qg) / 100.0, 0.0)
 
-    def _fuse(self, probe: dict[int, PackedFinger], rows: np.ndarray, k, kind: str) -> np.ndarray:
+    def _fuse(self, probe: dict[int, PackedFinger], rows: np.ndarray, k, kind: str):
+        """(fused scores, {finger: scores}) of the probe against the rows."""
         num = np.zeros(len(rows))
         den = np.zeros(len(rows))
-        parallel = len(rows) > 256
+        parallel = len(rows) > 16
+        per_finger = {}
         for f, pf in probe.items():
             w = self._weights(pf, f, rows)
-            num += w * self._stores[f].score(pf, rows, k, kind, parallel)
+            per_finger[f] = self._stores[f].score(pf, rows, k, kind, parallel)
+            num += w * per_finger[f]
             den += w
-        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0), per_finger
 
-    def _candidate(self, probe: dict[int, PackedFinger], row: int, fused: float) -> Candidate:
-        scores, details = {}, {}
+    def _details(self, probe: dict[int, PackedFinger], row: int) -> dict[int, MatchResult]:
+        out = {}
         for f, pf in probe.items():
             g = self._stores[f].finger(row)
             if g is not None:
-                details[f] = compare(pf, g, self.params)
-                scores[f] = details[f].score
-        t = self.threshold
-        return Candidate(self._ids[row], fused, scores, fused >= t, t, details, self.rule_text())
+                out[f] = compare(pf, g, self.params)
+        return out
 
 
 def _check_fingers(fingers: dict[int, FingerprintTemplate]) -> dict[int, FingerprintTemplate]:

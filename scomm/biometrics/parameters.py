@@ -87,7 +87,8 @@ class Parameters:
     lss_gallery_cylinders: int = 16
 
     # --- gallery ---------------------------------------------------------
-    prefilter_keep: int = 200           # candidates kept after cheap pre-filter
+    prefilter_keep: int = 200           # subjects kept by the local-similarity pre-selection
+    rescore_keep: int = 20              # of those, kept by the full matcher on three fingers
 
 
 DEFAULT = Parameters()
