@@ -151,6 +151,14 @@ class CaseRow(Base):
     detainer: Mapped[dict] = mapped_column(JSON)
     outcome: Mapped[str | None] = mapped_column(String(40))
     outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Policy in force when the case opened (framework id, the state's agreements, the jail).
+    framework: Mapped[str | None] = mapped_column(String(24))
+    agreement: Mapped[dict | None] = mapped_column(JSON)
+    # The jail's side of a detainer: did it honour the hold, when the person was due
+    # for release, when the 48-hour hold lapses, and when ICE took custody.
+    detainer_honoured: Mapped[bool | None] = mapped_column(Boolean)
+    hold: Mapped[dict | None] = mapped_column(JSON)
+    custody_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditRow(Base):
@@ -163,6 +171,22 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(80))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class PolicyEntryRow(Base):
+    """A user's jurisdiction-policy entry laid over the packaged record (agreements.py).
+
+    Rows are never updated in place: a change adds a row and retires the old one
+    (``retired_at``), so the history of the policy itself stays readable.
+    """
+
+    __tablename__ = "policy_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry: Mapped[dict] = mapped_column(JSON)  # PolicyEntry.to_dict()
+    entry_key: Mapped[str] = mapped_column(String(120), index=True)  # scope|topic|date
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(80))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # --- the synthetic world (ground truth; no agency reads it) ----------------

@@ -1,0 +1,1 @@
+"""Statistics from the hub's own records: monthly tables, oversight figures, comparisons."""
