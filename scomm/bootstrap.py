@@ -8,6 +8,7 @@ from .agencies.deps import AgencyDeps
 from .bus import Bus
 from .config import Settings
 from .domain.jurisdictions import Jurisdictions
+from .domain.policyset import PolicySet
 from .storage.db import Database, migrate
 
 HANDLERS = {
@@ -36,12 +37,13 @@ class Hub:
 
 
 def bootstrap(settings: Settings | None = None, *, database_url: str | None = None,
-              init: bool = True) -> Hub:
+              init: bool = True, policy: PolicySet | None = None) -> Hub:
     settings = settings or Settings()
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
     db = Database(settings.database_url)
     if init:
         migrate(db.engine)
-    deps = AgencyDeps(jurisdictions=Jurisdictions.load_default(), min_fingers=settings.min_fingers)
+    deps = AgencyDeps(jurisdictions=Jurisdictions.load_default(), min_fingers=settings.min_fingers,
+                      policy=policy or PolicySet.packaged())
     return Hub(settings, db, deps, Bus(db, HANDLERS, deps))

@@ -1,7 +1,10 @@
 """FBI CJIS: tenprint 1:N against the criminal master file; identify or enroll; answer SRE.
 
 Then, if the booking's county was activated on the booking date, forward the
-prints to DHS IDENT (interoperability); otherwise say why not.
+prints to DHS IDENT (interoperability); otherwise say why not. An opt-out in
+effect for the state (a policy entry with value "effective", see
+``domain.policyset``) stops the forwarding; a state bureau that does not pass
+IDRs to local agencies is recorded as an event (no change to the chain).
 """
 from __future__ import annotations
 
@@ -83,10 +86,25 @@ def _date(v: str | None) -> date | None:
 
 
 def _interoperability(ctx: StepContext, ucn: str) -> None:
-    j = ctx.deps.jurisdictions
-    activation = j.activation(ctx.tx.county_fips, ctx.tx.booking_date)
-    if activation.activated:
+    """Forward to IDENT if the county was activated on the booking date, unless an
+    opt-out in effect (and honoured by the policy set) stops it for the state."""
+    from ..storage.policies import policy_set
+    j, tx = ctx.deps.jurisdictions, ctx.tx
+    activation = j.activation(tx.county_fips, tx.booking_date)
+    county = j.county(tx.county_fips)
+    fwd = policy_set(ctx.session, ctx.deps.policy).forwarding(county.state_code, county.fips,
+                                                              tx.booking_date)
+    if activation.activated and fwd.stopped:
+        ctx.emit("cjis", "not-forwarded", {"reason": fwd.reason, "activation": activation.reason,
+                                           "policy_entries": fwd.entry_ids()})
+        ctx.finish()
+    elif activation.activated:
         ctx.emit("cjis", "forwarded-to-ident", {"reason": activation.reason})
+        if fwd.sib_forwards_idr.value is False:
+            # The IDENT response still reaches ICE; the state bureau keeps it from the jail.
+            ctx.emit("cjis", "idr-not-passed-to-local-agency", {
+                "reason": fwd.sib_forwards_idr.reason,
+                "policy_entries": [e.id for e in fwd.sib_forwards_idr.entries]})
         ctx.send("ident", {"ucn": ucn})
     else:
         ctx.emit("cjis", "not-forwarded", {"reason": activation.reason})

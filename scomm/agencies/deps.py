@@ -6,6 +6,7 @@ from datetime import date
 from typing import Callable
 
 from ..domain.jurisdictions import Jurisdictions
+from ..domain.policyset import PolicySet
 from .galleries import Galleries
 
 
@@ -15,3 +16,4 @@ class AgencyDeps:
     galleries: Galleries = field(default_factory=Galleries)
     today: Callable[[], date] = date.today
     min_fingers: int = 8
+    policy: PolicySet = field(default_factory=PolicySet.packaged)  # user entries: storage.policies

@@ -1,58 +1,212 @@
-"""ICE field office: open a case with the priority level in force, decide on a detainer.
+"""ICE field office: open a case under the policy in force, decide on a detainer,
+and follow the jail's side (release, the 48-hour hold, custody, outcome).
 
-An outcome (removed, returned, released, terminated, US citizen) is recorded
-later by a person; every such change is audited.
+The policy is ``deps.policy`` (a ``PolicySet``: the packaged record, or a
+simulation's counterfactual) with the users' entries laid over it. On the
+booking date it gives the priority framework, the state's agreements and the
+county jail's detainer policy for this person, and the detainer decision; the
+case stores all three and its event names the rule, the convictions it fired
+on and the policy entries that decided.
+
+The jail's side is recorded by a person or a simulation with (simulated)
+times: ``record_release``, ``record_custody``, ``sweep_lapsed_holds``,
+``record_outcome``. Every change is audited (``AuditRow``) and evented.
 """
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..bus import StepContext, now
-from ..domain.detainer import decide_detainer
-from ..domain.immigration import ImmigrationStatus
-from ..domain.priority import framework_in_force
-from ..storage.tables import AuditRow, CaseRow, EventRow
+from ..domain import hold as hold_clock
+from ..domain.detainer import FORMS
+from ..domain.frameworks.base import ImmigrationContext
+from ..domain.immigration import Encounter, ImmigrationStatus
+from ..domain.policyset import policy_origin
+from ..storage.policies import policy_set
+from ..storage.tables import AuditRow, CaseRow, EventRow, IdentityRow
 from .lesc import prior_convictions
 
 OUTCOMES = ("removed", "returned", "released", "proceedings-terminated", "us-citizen",
             "detainer-lapsed")
+HELD = "held-on-detainer"
+RELEASED = "released-by-jail"
+IN_CUSTODY = "in-ice-custody"
 
 
 def open_case(ctx: StepContext) -> None:
-    tx, deps = ctx.tx, ctx.deps
+    s, tx, deps = ctx.session, ctx.tx, ctx.deps
+    on = tx.booking_date
+    policy = policy_set(s, deps.policy)
+    county = deps.jurisdictions.county(tx.county_fips)
     office = deps.jurisdictions.field_office_for(tx.county_fips)
-    framework = framework_in_force(tx.booking_date)
-    classification = framework.classify(prior_convictions(ctx, ctx.payload["ucn"]))
+    choice = policy.framework_choice(on)
+    convictions = prior_convictions(ctx, ctx.payload["ucn"])
+    charges = [c["ncic"] for c in (tx.booking or {}).get("charges", [])]
+    context = ImmigrationContext.from_record(_encounters(s, ctx.payload.get("fin")), on,
+                                             pending_charges=charges)
+    classification = choice.framework.classify(convictions, context)
     status = ImmigrationStatus(**ctx.payload["status"])
-    detainer = decide_detainer(status, classification.level)
+    agreement = policy.agreement(county.state_code, county.fips, on, convictions=convictions,
+                                 level=classification.level, pending_charge=bool(charges),
+                                 prior_removal=context.previously_removed
+                                 or status.status == "PRIOR_REMOVAL")
+    jail = agreement.jail_honours_detainer
+    detainer = policy.detainer(status, classification, convictions=convictions, context=context,
+                               on=on, jail_honours=jail.value)
+    # Only a hold asks the jail to keep the person; a notification or transfer request
+    # does not, so "honoured" is left unknown for those (None).
+    honoured = jail.value if detainer.issued and detainer.request == "hold" else None
     case = CaseRow(transaction_id=tx.id, field_office=office.code if office else None,
                    opened_at=now(), level=classification.level,
                    classification=classification.to_dict(), removable=status.removable,
                    status="detainer-issued" if detainer.issued else "no-action",
-                   detainer=detainer.to_dict())
-    ctx.session.add(case)
-    ctx.emit("field_office", "case-opened", {"field_office": case.field_office,
-                                             "level": classification.level,
-                                             "rule": classification.rule,
-                                             "reasons": classification.reasons,
-                                             "detainer": detainer.to_dict()}, timed=True)
+                   detainer=detainer.to_dict(), framework=choice.id,
+                   agreement=agreement.to_dict(), detainer_honoured=honoured)
+    s.add(case)
+    ctx.emit("field_office", "case-opened", {
+        "field_office": case.field_office, "framework": choice.id,
+        "framework_reason": choice.reason, "level": classification.level,
+        "priority": classification.priority, "category": classification.category,
+        "rule": classification.rule, "convictions": list(classification.convictions),
+        "rule_fired": _rule_fired(classification),
+        "reasons": classification.reasons, "detainer": detainer.to_dict(),
+        "jail_honours_detainer": jail.to_dict(), "detainer_honoured": honoured,
+        "policy": policy.label, "decided_by": _decided_by(policy, detainer, jail)}, timed=True)
     ctx.finish()
 
+
+def _encounters(s: Session, fin: str | None) -> list[Encounter]:
+    if not fin:
+        return []
+    row = s.scalars(select(IdentityRow).where(IdentityRow.fin == fin)).first()
+    return [Encounter.from_dict(e) for e in row.encounters] if row else []
+
+
+def _rule_fired(c) -> str:
+    on = ", ".join(c.convictions) if c.convictions else "no conviction"
+    return f"{c.framework} rule {c.rule} (priority {c.category or c.priority}) on {on}"
+
+
+def _decided_by(policy, detainer, jail) -> dict:
+    """Which policy decided what: the jail's entries and the detainer policy/file."""
+    return {"jail_honours_detainer": [{"id": e.id, "origin": policy_origin(e),
+                                       "effective_from": e.effective_from.isoformat()}
+                                      for e in jail.entries],
+            "detainer_policy": detainer.policy, "policy_set": policy.label}
+
+
+# ---------------------------------------------------------------- outcomes and the jail's side
 
 class OutcomeError(ValueError):
     pass
 
 
-def record_outcome(s: Session, case: CaseRow, outcome: str, actor: str, note: str = "") -> None:
+def _iso(t: datetime) -> str:
+    return t.isoformat()
+
+
+def _comparable(a: datetime, b: datetime) -> tuple[datetime, datetime]:
+    """Wall-clock comparison when either side has no zone (SQLite drops it)."""
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        return a.replace(tzinfo=None), b.replace(tzinfo=None)
+    return a, b
+
+
+def _record(s: Session, case: CaseRow, actor: str, action: str, kind: str, data: dict,
+            at: datetime) -> None:
+    s.add(AuditRow(at=now(), actor=actor, action=action, target=f"case/{case.id}",
+                   data={**data, "at": _iso(at)}))
+    s.add(EventRow(transaction_id=case.transaction_id, at=at, actor="field_office", kind=kind,
+                   data={**data, "by": actor}))
+
+
+def record_outcome(s: Session, case: CaseRow, outcome: str, actor: str, note: str = "",
+                   at: datetime | None = None) -> None:
+    """Close the case with ``outcome`` at ``at`` (default now); audited and evented."""
     if outcome not in OUTCOMES:
         raise OutcomeError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    at = at or now()
     previous = case.outcome
-    case.outcome, case.outcome_at, case.status = outcome, now(), "closed"
+    case.outcome, case.outcome_at, case.status = outcome, at, "closed"
     s.add(AuditRow(at=now(), actor=actor, action="record-outcome", target=f"case/{case.id}",
-                   data={"from": previous, "to": outcome, "note": note}))
-    s.add(EventRow(transaction_id=case.transaction_id, at=now(), actor="field_office",
+                   data={"from": previous, "to": outcome, "note": note, "at": _iso(at)}))
+    s.add(EventRow(transaction_id=case.transaction_id, at=at, actor="field_office",
                    kind="outcome-recorded", data={"outcome": outcome, "by": actor, "note": note}))
+
+
+def record_release(s: Session, case: CaseRow, at: datetime, actor: str) -> dict:
+    """The jail was due to release the person at ``at``.
+
+    A hold request the jail honours (or may honour: ``detainer_honoured`` None)
+    starts the 48-hour clock (``hold.py``; the I-247A counts plain hours):
+    ``case.hold = {"release_at", "lapses_at", "excluded_days", ...}``, status
+    ``held-on-detainer``. Otherwise the person walks out (status
+    ``released-by-jail``, ``case.hold["reasons"]`` says why: no hold requested, or
+    the jail declines it); the case's outcome stays open (ICE may still arrest)."""
+    if case.outcome is not None:
+        raise OutcomeError(f"case {case.id} is closed ({case.outcome}): no release to record")
+    if case.hold:
+        raise OutcomeError(f"case {case.id}: release already recorded at {case.hold['release_at']}")
+    det = case.detainer or {}
+    requested = bool(det.get("issued")) and det.get("request") == "hold"
+    if requested and case.detainer_honoured is not False:
+        form = next((f for f in FORMS if f.code == det.get("form")), None)
+        excludes = form.excludes_weekends if form else True
+        st = hold_clock.hold_status(at, at, excludes_weekends=excludes)
+        skipped = hold_clock.excluded_days(at, st.lapses_at) if excludes else []
+        case.hold = {"release_at": _iso(at), "lapses_at": _iso(st.lapses_at),
+                     "excluded_days": [[d.isoformat(), why] for d, why in skipped],
+                     "excludes_weekends": excludes, "form": det.get("form"),
+                     "reasons": st.reasons[:-1]}
+        case.status = HELD
+        _record(s, case, actor, "hold-start", "hold-started", dict(case.hold), at)
+        return dict(case.hold)
+    why = ("no hold requested" + (f" ({det.get('request')} request {det.get('form')})"
+                                  if det.get("issued") else "")
+           if not requested else "the jail does not honour the detainer: " +
+           (((case.agreement or {}).get("jail_honours_detainer") or {}).get("reason") or ""))
+    case.hold = {"release_at": _iso(at), "lapses_at": None, "excluded_days": [],
+                 "declined": requested, "reasons": [why]}
+    case.status = RELEASED
+    _record(s, case, actor, "jail-release", "released-by-jail", dict(case.hold), at)
+    return dict(case.hold)
+
+
+def record_custody(s: Session, case: CaseRow, at: datetime, actor: str) -> None:
+    """ICE took custody at ``at`` (from the jail on a hold, or later at large)."""
+    if case.custody_at is not None:
+        raise OutcomeError(f"case {case.id}: ICE custody already recorded at "
+                           f"{case.custody_at.isoformat()}")
+    lapses = (case.hold or {}).get("lapses_at")
+    if lapses:
+        a, b = _comparable(at, datetime.fromisoformat(lapses))
+        where = "within the hold" if a < b else "after the hold lapsed"
+    else:
+        where = "no hold in force"
+    case.custody_at, case.status = at, IN_CUSTODY
+    _record(s, case, actor, "ice-custody", "ice-custody", {"custody_at": _iso(at),
+                                                           "note": where}, at)
+
+
+def sweep_lapsed_holds(s: Session, at: datetime, actor: str) -> list[int]:
+    """Close every honoured hold that has lapsed by ``at`` with no ICE custody:
+    outcome ``detainer-lapsed`` at the lapse time (the person is released).
+    Returns the case ids."""
+    closed = []
+    q = (select(CaseRow).where(CaseRow.status == HELD, CaseRow.custody_at.is_(None),
+                               CaseRow.outcome.is_(None)).order_by(CaseRow.id))
+    for case in s.scalars(q):
+        lapses = datetime.fromisoformat(case.hold["lapses_at"])
+        a, b = _comparable(at, lapses)
+        if a >= b:
+            record_outcome(s, case, hold_clock.LAPSED_OUTCOME, actor,
+                           f"{hold_clock.LAPSED_TEXT} at {_iso(lapses)} (swept at {_iso(at)})",
+                           at=lapses)
+            closed.append(case.id)
+    return closed
 
 
 def case_for(s: Session, transaction_id: int) -> CaseRow | None:

@@ -1,0 +1,107 @@
+"""User policy entries in ``policy_entries``, laid over the packaged record; audited.
+
+Rows are never edited: adding an entry with the key (scope, topic, date) or the
+id of an active user entry retires that row and adds a new one, so the policy's
+own history stays readable. Every change writes an ``AuditRow`` (action
+``policy-add``, ``policy-override`` or ``policy-retire``, target
+``policy/<entry id>``, data ``{"before", "after"}``).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..bus import now
+from ..domain.agreements import PolicyEntry, load_entries
+from ..domain.policyset import PolicySet, parse_entry
+from .tables import AuditRow, PolicyEntryRow
+
+
+class PolicyNotFound(LookupError):
+    pass
+
+
+def entry_key(e: PolicyEntry) -> str:
+    return f"{e.state}|{','.join(e.counties)}|{e.topic}|{e.effective_from.isoformat()}"
+
+
+def _active(s: Session) -> list[PolicyEntryRow]:
+    return list(s.scalars(select(PolicyEntryRow).where(PolicyEntryRow.retired_at.is_(None))
+                          .order_by(PolicyEntryRow.id)))
+
+
+def add_entry(s: Session, entry: Mapping[str, Any], actor: str,
+              at: datetime | None = None) -> PolicyEntry:
+    """Validate and store one user entry (``PolicyFileError`` names every problem).
+
+    It overrides an active user entry with the same key or id (retired), or a
+    packaged entry with the same key (laid over it); otherwise it is added."""
+    if not actor.strip():
+        raise ValueError("an actor is required (who makes the change)")
+    e = parse_entry(entry, origin="user")
+    at = at or now()
+    key = entry_key(e)
+    replaced = [r for r in _active(s) if r.entry_key == key or r.entry.get("id") == e.id]
+    packaged = next((p for p in load_entries() if entry_key(p) == key), None)
+    before = replaced[-1].entry if replaced else packaged.to_dict() if packaged else None
+    for r in replaced:
+        r.retired_at = at
+    s.add(PolicyEntryRow(entry=e.to_dict(), entry_key=key, created_at=at, created_by=actor))
+    s.add(AuditRow(at=at, actor=actor, action="policy-override" if before else "policy-add",
+                   target=f"policy/{e.id}", data={"before": before, "after": e.to_dict()}))
+    return e
+
+
+def retire_entry(s: Session, entry_id: str, actor: str, at: datetime | None = None) -> PolicyEntry:
+    """Retire the active user entry ``entry_id`` (packaged entries are overridden, not
+    retired: add an entry with the same key)."""
+    rows = [r for r in _active(s) if r.entry.get("id") == entry_id]
+    if not rows:
+        packaged = any(p.id == entry_id for p in load_entries())
+        raise PolicyNotFound(
+            f"{entry_id!r} is a packaged entry: override it with an entry of the same state, "
+            "counties, topic and date" if packaged else f"no active user entry {entry_id!r}")
+    at = at or now()
+    for r in rows:
+        r.retired_at = at
+    before = rows[-1].entry
+    s.add(AuditRow(at=at, actor=actor, action="policy-retire", target=f"policy/{entry_id}",
+                   data={"before": before, "after": None}))
+    return PolicyEntry.from_dict(before, origin="user")
+
+
+def user_entries(s: Session) -> list[PolicyEntry]:
+    return [PolicyEntry.from_dict(r.entry, origin="user") for r in _active(s)]
+
+
+def user_entry_rows(s: Session, *, include_retired: bool = False) -> list[dict]:
+    q = select(PolicyEntryRow).order_by(PolicyEntryRow.id)
+    if not include_retired:
+        q = q.where(PolicyEntryRow.retired_at.is_(None))
+    return [{"row": r.id, "entry": r.entry, "created_at": r.created_at.isoformat(),
+             "created_by": r.created_by,
+             "retired_at": r.retired_at.isoformat() if r.retired_at else None}
+            for r in s.scalars(q)]
+
+
+def policy_set(s: Session, base: PolicySet | None = None) -> PolicySet:
+    """``base`` (default: the packaged record) with the active user entries laid
+    over its packaged entries and under its policy file's entries."""
+    base = base or PolicySet.packaged()
+    rows = _active(s)
+    if not rows:
+        return base if not base.user_entries else base.with_user_entries(())
+    return base.with_user_entries(PolicyEntry.from_dict(r.entry, origin="user") for r in rows)
+
+
+def audit_rows(s: Session, *, action_prefix: str | None = None, limit: int = 500) -> list[dict]:
+    """The audit trail, oldest first (the last ``limit`` rows)."""
+    q = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+    if action_prefix:
+        q = q.where(AuditRow.action.startswith(action_prefix))
+    rows = list(s.scalars(q))[::-1]
+    return [{"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "action": r.action,
+             "target": r.target, "data": r.data} for r in rows]
