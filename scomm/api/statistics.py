@@ -1,0 +1,129 @@
+"""Statistics over HTTP: the monthly table and the oversight figures as JSON, and as pages.
+
+Public output (small counts suppressed) is the default; ``public=false`` gives
+the internal figures (the API, like the rest of this hub, has no access control).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from ..statistics import render
+from ..statistics.facts import booking_facts
+from ..statistics.monthly import MonthlyTable, monthly_table, parse_month
+from ..statistics.oversight import oversight_figures
+from .deps import HubDep
+
+router = APIRouter(tags=["statistics"])
+pages_router = APIRouter(include_in_schema=False)
+
+MonthQ = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM",
+                              examples=["2011-03"])]
+PublicQ = Annotated[bool, Query(description="suppress small counts (1-9)")]
+
+
+class MonthlyRowModel(BaseModel):
+    kind: str
+    state: str
+    state_name: str
+    county: str | None
+    fips: str | None
+    activation_date: str | None
+    cells: dict[str, int | None]
+    suppressed: dict[str, str]
+
+
+class MonthlyTableModel(BaseModel):
+    month: str
+    public: bool
+    source: str
+    generated_at: str
+    synthetic: bool
+    note: str
+    threshold: int
+    suppression_rule: str | None
+    columns: list[str]
+    rows: list[MonthlyRowModel]
+    state_subtotals: list[MonthlyRowModel]
+    national: MonthlyRowModel
+
+
+class SuppressedCell(BaseModel):
+    row: int
+    column: str
+    how: str
+
+
+class FigureModel(BaseModel):
+    id: str
+    title: str
+    definition: str
+    numerator: str
+    denominator: str
+    unit: str
+    value: float | int | None
+    value_suppressed: bool
+    columns: list[str]
+    rows: list[dict]
+    suppressed: list[SuppressedCell]
+    note: str
+    sql: str
+
+
+class OversightModel(BaseModel):
+    public: bool
+    source: str
+    synthetic: bool
+    suppression_rule: str | None
+    figures: list[FigureModel]
+
+
+def _source(hub) -> str:
+    return hub.db.engine.url.render_as_string(hide_password=True)
+
+
+def _table(hub, month: str, public: bool) -> MonthlyTable:
+    try:
+        parse_month(month)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    with hub.db.session() as s:
+        facts = booking_facts(s, month_to=month)
+    return monthly_table(facts, month, hub.deps.jurisdictions, public=public, source=_source(hub))
+
+
+@router.get("/api/statistics/monthly", response_model=MonthlyTableModel)
+def monthly(hub: HubDep, month: MonthQ, public: PublicQ = True) -> dict:
+    """The monthly IDENT/IAFIS interoperability table: by state and county, month and
+    cumulative, submissions, IDENT matches, ICE custody and removals by level."""
+    return _table(hub, month, public).to_dict()
+
+
+@router.get("/api/statistics/oversight", response_model=OversightModel)
+def oversight(hub: HubDep, public: PublicQ = True) -> dict:
+    """Oversight figures, each with its definition and the SQL behind it."""
+    with hub.db.session() as s:
+        facts = booking_facts(s)
+    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public)
+    return {"public": public, "source": _source(hub), "synthetic": True,
+            "suppression_rule": render.RULE if public else None,
+            "figures": [f.to_dict() for f in figs]}
+
+
+@pages_router.get("/reports/monthly", response_class=HTMLResponse)
+def monthly_page(hub: HubDep, month: MonthQ, public: PublicQ = True) -> HTMLResponse:
+    return HTMLResponse(render.monthly_html(_table(hub, month, public)))
+
+
+@pages_router.get("/reports/oversight", response_class=HTMLResponse)
+def oversight_page(hub: HubDep, public: PublicQ = True) -> HTMLResponse:
+    with hub.db.session() as s:
+        facts = booking_facts(s)
+    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public)
+    return HTMLResponse(render.oversight_html(
+        figs, public=public, source=_source(hub),
+        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
