@@ -290,6 +290,13 @@ def demo(subjects: Annotated[int, typer.Option(help="people in the seeded world"
 from .bench.cli import bench_app  # noqa: E402 - sub-app, after the top-level commands
 
 app.add_typer(bench_app, name="bench")
+from .cli_policy import SUB_APPS  # noqa: E402 - policy, case, holds
+for _name, _sub in SUB_APPS.items():
+    app.add_typer(_sub, name=_name)
+from .cli_report import report_app  # noqa: E402 - monthly table, oversight figures
+app.add_typer(report_app, name="report")
+from .cli_simulate import register as _register_simulate  # noqa: E402 - simulate, compare
+_register_simulate(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,9 +6,11 @@ import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from ..bootstrap import Hub
-from . import pages, transactions
+from . import dashboard, pages, statistics, transactions
+from . import policies
 
 
 class Worker:
@@ -49,7 +51,12 @@ def create_app(hub: Hub, *, background_worker: bool = True) -> FastAPI:
                               "ICE field office, and record outcomes.")
     app.state.hub = hub
     app.include_router(transactions.router)
+    app.include_router(policies.router)
     app.include_router(pages.router)
+    app.include_router(statistics.router)
+    app.include_router(statistics.pages_router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=dashboard.STATIC), name="static")
 
     @app.get("/health", tags=["system"])
     def health() -> dict:
