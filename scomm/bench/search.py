@@ -197,6 +197,9 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
         "decision_rule": gallery.rule_text(),
         "prefilter_keep": gallery.params.prefilter_keep, "rescore_keep": gallery.params.rescore_keep,
         "threads": _threads(), "machine": _machine(),
+        # the raw scores, so FNIR/FPIR can be recomputed at any other threshold
+        "mate_scores": [round(float(v), 3) for v in mate],
+        "nonmate_top_scores": [round(float(v), 3) for v in nonmate],
     }
 
 

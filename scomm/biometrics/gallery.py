@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,30 +25,49 @@ from .template import FingerprintTemplate
 
 __all__ = ["TenprintGallery", "Candidate", "DecisionRule", "DEFAULT_RULE"]
 
+class TailFit(NamedTuple):
+    """``P(non-mate fused score >= t) ~= exp(-(t - a) / beta)`` per comparison."""
+    a: float
+    beta: float
+    source: str
+
+
+# Fitted by ``scomm bench search`` (docs/bench/search-*.json, "impostor_tail") on the
+# top-50 pooled non-mate scores of its non-mated searches.
+TAIL_FITS = (
+    TailFit(1.942, 0.144, "2,000 subjects rendered as images, 100 non-mated probes"),
+    TailFit(-4.984, 0.511, "100,000 subjects of synthetic templates, 200 non-mated probes"),
+)
+
+
 @dataclass(frozen=True)
 class DecisionRule:
-    """When a candidate is a hit: fused score >= ``a + beta * ln(N / fpir)``.
+    """When a candidate is a hit: fused score >= ``max over fits of a + beta * ln(N / fpir)``.
 
     The fused score of a ten-print probe against a random non-mate has an
-    exponential upper tail, ``P(score >= t) ~= exp(-(t - a) / beta)``; a search
-    of a gallery of ``N`` subjects returns a false hit with probability about
-    ``N * P(score >= t)`` (the FPIR), so the threshold that gives a target
-    FPIR grows with ``ln N``.  ``a`` and ``beta`` were fitted by
-    ``scomm bench search`` (the "impostor tail" it prints) on non-mated
-    searches of synthetic prints rendered as images and extracted by this
-    engine; they hold for probes with 8-10 fingers (the intake rule of the
-    hub).  Re-fit them on operational data before trusting the FPIR.
+    exponential upper tail; a search of a gallery of ``N`` subjects returns a
+    false hit with probability about ``N * P(score >= t)`` (the FPIR), so the
+    threshold that gives a target FPIR grows with ``ln N``. Two fits (prints
+    extracted from images, and image-free templates) disagree on the slope; the
+    rule takes the stricter threshold of the two at every ``N``. They hold for
+    probes with 8-10 fingers (the hub's intake rule) and synthetic prints:
+    re-fit them on operational data before trusting the FPIR.
     """
-    a: float = 2.0
-    beta: float = 0.55
     fpir: float = 0.001
+    fits: tuple[TailFit, ...] = TAIL_FITS
+
+    def governing(self, gallery_size: int) -> TailFit:
+        n = math.log(max(1, gallery_size) / self.fpir)
+        return max(self.fits, key=lambda f: f.a + f.beta * n)
 
     def threshold(self, gallery_size: int) -> float:
-        return self.a + self.beta * math.log(max(1, gallery_size) / self.fpir)
+        f = self.governing(gallery_size)
+        return f.a + f.beta * math.log(max(1, gallery_size) / self.fpir)
 
     def describe(self, gallery_size: int) -> str:
-        return (f"fused score >= {self.threshold(gallery_size):.2f} = {self.a} + {self.beta} * ln(N={gallery_size} "
-                f"/ FPIR={self.fpir}) (fitted impostor tail)")
+        f = self.governing(gallery_size)
+        return (f"fused score >= {self.threshold(gallery_size):.2f} = {f.a} + {f.beta} * "
+                f"ln(N={gallery_size} / FPIR={self.fpir}) (impostor tail fitted on {f.source})")
 
 
 DEFAULT_RULE = DecisionRule()

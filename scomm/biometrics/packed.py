@@ -257,13 +257,13 @@ def _pairing(xa, aa, xb, ab, bx_order, bx_sorted, S, rot, tx, ty, dmax, amax, w_
         for o in range(lo, nb):
             if bx_sorted[o] > x + dmax:
                 break
-            l = bx_order[o]
-            dx = x - xb[l, 0]
-            dy = y - xb[l, 1]
+            kb = bx_order[o]
+            dx = x - xb[kb, 0]
+            dy = y - xb[kb, 1]
             d2 = dx * dx + dy * dy
             if d2 > dmax * dmax:
                 continue
-            da = (np.int64(aa[k]) - np.int64(ab[l])) * (_TWO_PI / ANGLE_STEPS) + rot
+            da = (np.int64(aa[k]) - np.int64(ab[kb])) * (_TWO_PI / ANGLE_STEPS) + rot
             while da > math.pi:
                 da -= _TWO_PI
             while da < -math.pi:
@@ -272,11 +272,11 @@ def _pairing(xa, aa, xb, ab, bx_order, bx_sorted, S, rot, tx, ty, dmax, amax, w_
             if da > da_max:
                 continue
             g = (1.0 - math.sqrt(d2) / dmax) * (1.0 - 0.5 * da / amax)
-            sv = S[k, l] if k < S.shape[0] and l < S.shape[1] else 0.0
+            sv = S[k, kb] if k < S.shape[0] and kb < S.shape[1] else 0.0
             wv = g * (0.25 + 0.75 * sv)
             w_buf[cnt] = -wv   # negated: argsort ascending gives the heaviest first
             i_buf[cnt] = k
-            j_buf[cnt] = l
+            j_buf[cnt] = kb
             cnt += 1
     used_a[:na] = False
     used_b[:nb] = False
@@ -284,14 +284,14 @@ def _pairing(xa, aa, xb, ab, bx_order, bx_sorted, S, rot, tx, ty, dmax, amax, w_
     n = 0
     for o in np.argsort(w_buf[:cnt]):
         k = i_buf[o]
-        l = j_buf[o]
-        if used_a[k] or used_b[l]:
+        kb = j_buf[o]
+        if used_a[k] or used_b[kb]:
             continue
         used_a[k] = True
-        used_b[l] = True
+        used_b[kb] = True
         total -= w_buf[o]
         pairs[n, 0] = k
-        pairs[n, 1] = l
+        pairs[n, 1] = kb
         n += 1
     return total, n
 
