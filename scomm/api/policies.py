@@ -126,26 +126,26 @@ def post_sweep(actor: ActorHeader, s: SessionDep, at: datetime | None = None) ->
     return {"at": when.isoformat(), "lapsed": sweep_lapsed_holds(s, when, actor)}
 
 
-@router.post("/cases/{ref}/release", tags=["cases"])
-def post_release(ref: str, body: AtIn, actor: ActorHeader, s: SessionDep) -> dict[str, Any]:
-    """The jail was due to release the person at ``at``: the hold starts, or release."""
+def _record_on_case(s, ref: str, record, at: datetime, actor: str) -> dict[str, Any]:
+    """Apply a field-office recorder to the case; a conflicting record is a 409."""
     case = _case(s, ref)
     try:
-        record_release(s, case, body.at, actor)
+        record(s, case, at, actor)
     except OutcomeError as exc:
         raise HTTPException(409, str(exc))
     return _case_out(case)
+
+
+@router.post("/cases/{ref}/release", tags=["cases"])
+def post_release(ref: str, body: AtIn, actor: ActorHeader, s: SessionDep) -> dict[str, Any]:
+    """The jail was due to release the person at ``at``: the hold starts, or release."""
+    return _record_on_case(s, ref, record_release, body.at, actor)
 
 
 @router.post("/cases/{ref}/custody", tags=["cases"])
 def post_custody(ref: str, body: AtIn, actor: ActorHeader, s: SessionDep) -> dict[str, Any]:
     """ICE took custody at ``at``."""
-    case = _case(s, ref)
-    try:
-        record_custody(s, case, body.at, actor)
-    except OutcomeError as exc:
-        raise HTTPException(409, str(exc))
-    return _case_out(case)
+    return _record_on_case(s, ref, record_custody, body.at, actor)
 
 
 @router.get("/cases/{ref}", tags=["cases"])

@@ -164,6 +164,13 @@ class FrameworkInfo:
                 "source": self.source, "note": self.note}
 
 
+@dataclass(frozen=True)
+class RuleSet(FrameworkInfo):
+    """A framework's registry entry and its tiers; each framework adds ``classify``."""
+    levels: tuple[str, ...] = SC_LEVELS
+    priorities: tuple[str, ...] = SC_LEVELS
+
+
 # ------------------------------------------------------------------ helpers
 
 def canonical(convictions: Sequence[Conviction]) -> list[Conviction]:

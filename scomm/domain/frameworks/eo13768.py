@@ -23,7 +23,7 @@ from datetime import date
 from typing import Sequence
 
 from ..rapsheet import Conviction
-from .base import (SC_LEVELS, Classification, ImmigrationContext, RuleHit, assemble, canonical,
+from .base import (RuleSet, Classification, ImmigrationContext, RuleHit, assemble, canonical,
                    codes, listing)
 
 PRIORITIES = ("priority", "none")
@@ -66,22 +66,7 @@ def eo_hits(convictions: Sequence[Conviction], ctx: ImmigrationContext) -> list[
 
 
 @dataclass(frozen=True)
-class EO13768:
-    id: str = "EO-13768"
-    title: str = ("Executive Order 13768 (2017): Enhancing Public Safety in the Interior of "
-                  "the United States")
-    issued: date = date(2017, 1, 25)
-    effective_from: date = date(2017, 1, 25)
-    effective_to: date | None = date(2021, 1, 20)
-    source: str = ("Executive Order 13768, 82 Fed. Reg. 8799 (signed 2017-01-25), sec. 5; DHS "
-                   "Secretary John Kelly, memorandum of 2017-02-20; revoked by EO 13993 "
-                   "(2021-01-20)")
-    note: str = ("Secure Communities reactivated; detainer form I-247A from 2017-04-02. "
-                 "Later frameworks (2021 interim guidance, 2021 Mayorkas guidelines) are not "
-                 "modelled.")
-    levels: tuple[str, ...] = SC_LEVELS
-    priorities: tuple[str, ...] = PRIORITIES
-
+class EO13768(RuleSet):
     def classify(self, convictions: Sequence[Conviction],
                  context: ImmigrationContext | None = None) -> Classification:
         cs = canonical(convictions)
@@ -91,4 +76,15 @@ class EO13768:
                         NOT_ASSESSED if context is None else ())
 
 
-EO_13768 = EO13768()
+EO_13768 = EO13768(
+    id="EO-13768",
+    title=("Executive Order 13768 (2017): Enhancing Public Safety in the Interior of "
+           "the United States"),
+    issued=date(2017, 1, 25), effective_from=date(2017, 1, 25), effective_to=date(2021, 1, 20),
+    source=("Executive Order 13768, 82 Fed. Reg. 8799 (signed 2017-01-25), sec. 5; DHS "
+            "Secretary John Kelly, memorandum of 2017-02-20; revoked by EO 13993 "
+            "(2021-01-20)"),
+    note=("Secure Communities reactivated; detainer form I-247A from 2017-04-02. "
+          "Later frameworks (2021 interim guidance, 2021 Mayorkas guidelines) are not "
+          "modelled."),
+    priorities=PRIORITIES)

@@ -34,7 +34,7 @@ from datetime import date
 from typing import Sequence
 
 from ..rapsheet import Conviction
-from .base import (SC_LEVELS, Classification, ImmigrationContext, RuleHit, assemble, canonical,
+from .base import (RuleSet, Classification, ImmigrationContext, RuleHit, assemble, canonical,
                    codes, listing)
 
 PRIORITIES = ("1", "2", "3", "none")
@@ -132,21 +132,7 @@ def allowed_requests(c: Classification) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Johnson:
-    id: str = "JOHNSON-2014"
-    title: str = ("Johnson memo / PEP (2014): Policies for the Apprehension, Detention and "
-                  "Removal of Undocumented Immigrants")
-    issued: date = date(2014, 11, 20)
-    effective_from: date = date(2015, 1, 5)
-    effective_to: date | None = date(2017, 1, 25)
-    source: str = ("DHS Secretary Jeh Johnson, memoranda of 2014-11-20: 'Policies for the "
-                   "Apprehension, Detention and Removal of Undocumented Immigrants' and "
-                   "'Secure Communities' (PEP)")
-    note: str = ("Effective 2015-01-05 per the memo's implementation section (date from "
-                 "memory of the text: verify); PEP forms I-247D/N/X in use from July 2015.")
-    levels: tuple[str, ...] = SC_LEVELS
-    priorities: tuple[str, ...] = PRIORITIES
-
+class Johnson(RuleSet):
     def classify(self, convictions: Sequence[Conviction],
                  context: ImmigrationContext | None = None) -> Classification:
         cs = canonical(convictions)
@@ -155,4 +141,14 @@ class Johnson:
                         NOT_ASSESSED if context is None else ())
 
 
-JOHNSON_2014 = Johnson()
+JOHNSON_2014 = Johnson(
+    id="JOHNSON-2014",
+    title=("Johnson memo / PEP (2014): Policies for the Apprehension, Detention and "
+           "Removal of Undocumented Immigrants"),
+    issued=date(2014, 11, 20), effective_from=date(2015, 1, 5), effective_to=date(2017, 1, 25),
+    source=("DHS Secretary Jeh Johnson, memoranda of 2014-11-20: 'Policies for the "
+            "Apprehension, Detention and Removal of Undocumented Immigrants' and "
+            "'Secure Communities' (PEP)"),
+    note=("Effective 2015-01-05 per the memo's implementation section (date from "
+          "memory of the text: verify); PEP forms I-247D/N/X in use from July 2015."),
+    priorities=PRIORITIES)

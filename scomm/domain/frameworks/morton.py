@@ -24,7 +24,7 @@ from datetime import date
 from typing import Sequence
 
 from ..rapsheet import Conviction
-from .base import (SC_LEVELS, Classification, ImmigrationContext, RuleHit, assemble, canonical,
+from .base import (RuleSet, Classification, ImmigrationContext, RuleHit, assemble, canonical,
                    codes)
 from .sc2008 import sc_level
 
@@ -77,15 +77,7 @@ def morton_hits(convictions: Sequence[Conviction], ctx: ImmigrationContext) -> l
 
 
 @dataclass(frozen=True)
-class Morton:
-    id: str
-    title: str
-    issued: date
-    effective_from: date
-    effective_to: date | None
-    source: str
-    note: str = ""
-    levels: tuple[str, ...] = SC_LEVELS
+class Morton(RuleSet):
     priorities: tuple[str, ...] = PRIORITIES
 
     def classify(self, convictions: Sequence[Conviction],

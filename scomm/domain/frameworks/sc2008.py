@@ -11,7 +11,7 @@ from datetime import date
 from typing import Sequence
 
 from ..rapsheet import Conviction
-from .base import (SC_LEVELS, Classification, ImmigrationContext, RuleHit, codes, canonical,
+from .base import (RuleSet, SC_LEVELS, Classification, ImmigrationContext, RuleHit, codes, canonical,
                    common_reasons, listing)
 
 SC2008_LEVELS = SC_LEVELS
@@ -63,22 +63,19 @@ def classify_sc2008(convictions: Sequence[Conviction]) -> Classification:
 
 
 @dataclass(frozen=True)
-class SC2008:
-    id: str = "SC-2008"
-    title: str = "Secure Communities criminal-alien levels 1-3 (2008)"
-    effective_from: date = date(2008, 10, 27)   # first county activations (Harris County, TX)
-    effective_to: date | None = date(2010, 6, 30)  # superseded by the Morton memo
-    levels: tuple[str, ...] = SC2008_LEVELS
-    priorities: tuple[str, ...] = SC2008_LEVELS
-    issued: date = date(2008, 10, 27)
-    source: str = ("ICE, Secure Communities: A Comprehensive Plan to Identify and Remove "
-                   "Criminal Aliens (strategic plan, 2009) and ICE's IDENT/IAFIS "
-                   "Interoperability Statistics; restated in the Morton memo of 2010-06-30")
-    note: str = "Convictions only; the levels are still reported under later frameworks."
-
+class SC2008(RuleSet):
     def classify(self, convictions: Sequence[Conviction],
                  context: ImmigrationContext | None = None) -> Classification:
         return classify_sc2008(convictions)
 
 
-SC_2008 = SC2008()
+SC_2008 = SC2008(
+    id="SC-2008", title="Secure Communities criminal-alien levels 1-3 (2008)",
+    issued=date(2008, 10, 27),
+    effective_from=date(2008, 10, 27),   # first county activations (Harris County, TX)
+    effective_to=date(2010, 6, 30),      # superseded by the Morton memo
+    source=("ICE, Secure Communities: A Comprehensive Plan to Identify and Remove "
+            "Criminal Aliens (strategic plan, 2009) and ICE's IDENT/IAFIS "
+            "Interoperability Statistics; restated in the Morton memo of 2010-06-30"),
+    note="Convictions only; the levels are still reported under later frameworks.",
+    levels=SC2008_LEVELS, priorities=SC2008_LEVELS)
