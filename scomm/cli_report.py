@@ -94,7 +94,8 @@ def oversight(format_: Annotated[OversightFormat, typer.Option("--format")] = Ov
     if public is None:
         public = format_ is OversightFormat.html
     hub, facts, source = _facts(database)
-    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public)
+    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public,
+                               dialect=hub.db.engine.dialect.name)
     if format_ is OversightFormat.json:
         _write(render.oversight_json(figs, public=public, source=source) + "\n", out)
     elif format_ is OversightFormat.csv:

@@ -108,7 +108,8 @@ def oversight(hub: HubDep, public: PublicQ = True) -> dict:
     """Oversight figures, each with its definition and the SQL behind it."""
     with hub.db.session() as s:
         facts = booking_facts(s)
-    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public)
+    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public,
+                               dialect=hub.db.engine.dialect.name)
     return {"public": public, "source": _source(hub), "synthetic": True,
             "suppression_rule": render.RULE if public else None,
             "figures": [f.to_dict() for f in figs]}
@@ -123,7 +124,8 @@ def monthly_page(hub: HubDep, month: MonthQ, public: PublicQ = True) -> HTMLResp
 def oversight_page(hub: HubDep, public: PublicQ = True) -> HTMLResponse:
     with hub.db.session() as s:
         facts = booking_facts(s)
-    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public)
+    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public,
+                               dialect=hub.db.engine.dialect.name)
     return HTMLResponse(render.oversight_html(
         figs, public=public, source=_source(hub),
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))

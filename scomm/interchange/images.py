@@ -169,7 +169,16 @@ def _decode_wsq_isolated(data: bytes) -> np.ndarray:
 
 
 def decode_finger_pixels(img: FingerImage) -> np.ndarray:
-    """Decompress a finger image to a uint8 H x W array; ValueError with the reason."""
+    """Decompress a finger image to a read-only uint8 H x W array (decoded once per record);
+    ValueError with the reason."""
+    if img.pixels is None:
+        px = _decode(img)
+        px.flags.writeable = False
+        img.pixels = px
+    return img.pixels
+
+
+def _decode(img: FingerImage) -> np.ndarray:
     data = img.data or b""
     if not data:
         raise ValueError("no image data")

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -46,6 +48,9 @@ class FingerImage:
     data: bytes              # the (compressed) image bytes as transmitted
     record_type: int         # 4 or 14
     idc: int
+    # The decoded pixels, kept after the first decode: intake validates and then
+    # extracts the same image, and WSQ decoding is a tenth of a booking's cost.
+    pixels: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass

@@ -8,8 +8,9 @@ Public API (stable; the dashboard uses it)::
     fig.unit           # "percent" | "count" | "seconds" | "per 1,000"
     fig.columns, fig.rows   # the breakdown behind it (cells None when suppressed)
     fig.shown(i, col)  # the printed form of a breakdown cell ("<10", "(s)", "12.5")
-    fig.sql            # an SQLite query over the schema returning ``rows`` (unsuppressed;
-                       # columns named as in ``fig.columns``, reference-table columns excepted)
+    fig.sql            # a query over the schema returning ``rows`` (unsuppressed; columns
+                       # named as in ``fig.columns``, reference-table columns excepted), in the
+                       # dialect asked for (SQLite or PostgreSQL; they differ only in time arithmetic)
     fig.to_dict()
 
 Every count comes from ``counts.Counts`` over ``facts.BookingFact`` (the same
@@ -26,31 +27,31 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
-
 from ..domain.jurisdictions import STATES, Jurisdictions
 from .counts import Counts, share, tally, tally_by
 from .facts import LEVELS, BookingFact
 from .suppression import RULE, THRESHOLD, is_small, shown, suppress
 
-# --- the facts, in SQL (SQLite dialect: JSON via json_extract) ------------------------
+# --- the facts, in SQL ------------------------------------------------------------------
+# One text for SQLite (>= 3.38, for ->>) and PostgreSQL: JSON through ->>, booleans
+# counted with COUNT(*) FILTER (WHERE ...); only time arithmetic differs (``_secs_sql``).
 FACT_SQL = """WITH fact AS (
   SELECT t.id, t.county_fips, substr(t.county_fips, 1, 2) AS state_fips,
-         strftime('%Y-%m', t.booking_date) AS month, t.received_at,
+         substr(CAST(t.booking_date AS TEXT), 1, 7) AS month, t.received_at,
          (EXISTS (SELECT 1 FROM events e WHERE e.transaction_id = t.id
                   AND e.kind = 'forwarded-to-ident') OR idr.id IS NOT NULL) AS searched,
-         COALESCE(json_extract(idr.summary, '$.match'), 0) = 1 AS matched,
-         json_extract(iar.summary, '$.status') AS lesc_status,
+         COALESCE(CAST(idr.summary ->> 'match' AS BOOLEAN), FALSE) AS matched,
+         iar.summary ->> 'status' AS lesc_status,
          COALESCE(c.level, 'non-criminal') AS level,
          c.outcome, c.custody_at, c.opened_at,
-         COALESCE(json_extract(c.detainer, '$.issued'), 0) = 1 AS detainer_issued,
-         COALESCE(c.detainer_honoured, 0) = 1 AS detainer_honoured,
+         COALESCE(CAST(c.detainer ->> 'issued' AS BOOLEAN), FALSE) AS detainer_issued,
+         COALESCE(c.detainer_honoured, FALSE) AS detainer_honoured,
          idr.created_at AS idr_at, iar.created_at AS iar_at
   FROM transactions t
   LEFT JOIN responses idr ON idr.transaction_id = t.id AND idr.kind = 'IDR'
   LEFT JOIN responses iar ON iar.transaction_id = t.id AND iar.kind = 'IAR'
   LEFT JOIN cases c ON c.transaction_id = t.id
-  WHERE t.accepted = 1 AND t.state = 'done' AND t.booking_date IS NOT NULL
+  WHERE t.accepted = TRUE AND t.state = 'done' AND t.booking_date IS NOT NULL
 ),
 matched AS (SELECT * FROM fact WHERE searched AND matched),
 removed AS (SELECT * FROM matched WHERE outcome IN ('removed', 'returned'))
@@ -62,8 +63,18 @@ def cell_key(i: int, col: str) -> str:
     return f"{i}:{col}"
 
 
-def _secs_sql(col: str) -> str:
+DIALECTS = ("sqlite", "postgresql")
+
+
+def _secs_sql(col: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({col} - received_at))"
     return f"(julianday({col}) - julianday(received_at)) * 86400.0"
+
+
+def _n(cond: str) -> str:
+    """How many rows meet ``cond`` (portable: SQLite and PostgreSQL)."""
+    return f"COUNT(*) FILTER (WHERE {cond})"
 
 
 @dataclass
@@ -112,6 +123,7 @@ class Figure:
 # --- the figures ----------------------------------------------------------------------
 def _removal_share(c: Counts, level: str, fid: str, title: str, who: str) -> Figure:
     n = c.removed_by_level[level]
+    at_level = _n(f"level = '{level}'")
     return Figure(
         fid, title,
         f"Of the people removed or returned after an IDENT match, the share whose case was "
@@ -120,9 +132,12 @@ def _removal_share(c: Counts, level: str, fid: str, title: str, who: str) -> Fig
         "removed or returned (matched bookings with outcome removed or returned)",
         "percent", share(n, c.removed), ["removed", "removed_at_level", "pct"],
         [{"removed": c.removed, "removed_at_level": n, "pct": share(n, c.removed)}],
-        FACT_SQL + f"SELECT COUNT(*) AS removed, COALESCE(SUM(level = '{level}'), 0) "
-        "AS removed_at_level,\n"
-        f"  ROUND(100.0 * SUM(level = '{level}') / NULLIF(COUNT(*), 0), 2) AS pct FROM removed")
+        FACT_SQL + f"SELECT COUNT(*) AS removed, {at_level} AS removed_at_level,\n"
+        f"  ROUND(100.0 * {at_level} / NULLIF(COUNT(*), 0), 2) AS pct FROM removed")
+
+
+USC = _n("lesc_status = 'USC'")
+REMOVED = "outcome IN ('removed', 'returned')"
 
 
 def _citizens_matched(c: Counts) -> Figure:
@@ -135,9 +150,8 @@ def _citizens_matched(c: Counts) -> Figure:
         ["ident_matches", "citizens", "pct"],
         [{"ident_matches": c.ident_matches, "citizens": c.citizens_matched,
           "pct": share(c.citizens_matched, c.ident_matches)}],
-        FACT_SQL + "SELECT COUNT(*) AS ident_matches, COALESCE(SUM(lesc_status = 'USC'), 0) "
-        "AS citizens,\n  ROUND(100.0 * SUM(lesc_status = 'USC') / NULLIF(COUNT(*), 0), 2) AS pct "
-        "FROM matched")
+        FACT_SQL + f"SELECT COUNT(*) AS ident_matches, {USC} AS citizens,\n"
+        f"  ROUND(100.0 * {USC} / NULLIF(COUNT(*), 0), 2) AS pct FROM matched")
 
 
 CLEARED_STAGES = ("after ICE custody", "held on a detainer, before ICE custody", "with no detainer")
@@ -180,7 +194,7 @@ def nearest_rank(values: Sequence[float], p: int) -> float | None:
 
 
 def _latency(facts: list[BookingFact], attr: str, col: str, fid: str, title: str,
-             what: str) -> Figure:
+             what: str, dialect: str) -> Figure:
     xs = [getattr(f, attr) for f in facts if getattr(f, attr) is not None]
     med, p90 = nearest_rank(xs, 50), nearest_rank(xs, 90)
     return Figure(
@@ -189,7 +203,7 @@ def _latency(facts: list[BookingFact], attr: str, col: str, fid: str, title: str
         "90th percentile (nearest rank) over the bookings that reached that step.",
         f"seconds to {what}", f"bookings with {what}", "seconds", med,
         ["n", "median_s", "p90_s"], [{"n": len(xs), "median_s": med, "p90_s": p90}],
-        FACT_SQL + f", lat AS (SELECT {_secs_sql(col)} AS s FROM fact WHERE {col} IS NOT NULL),\n"
+        FACT_SQL + f", lat AS (SELECT {_secs_sql(col, dialect)} AS s FROM fact WHERE {col} IS NOT NULL),\n"
         "ranked AS (SELECT s, ROW_NUMBER() OVER (ORDER BY s) AS rn, COUNT(*) OVER () AS n "
         "FROM lat)\n"
         "SELECT COUNT(*) AS n, MAX(CASE WHEN rn = (n * 50 + 99) / 100 THEN s END) AS median_s,\n"
@@ -213,11 +227,11 @@ def _detainers(facts: list[BookingFact], j: Jurisdictions, c: Counts) -> Figure:
         "detainers honoured by the jail", "detainers issued", "percent",
         share(c.detainers_honoured, c.detainers),
         ["county_fips", "county", "issued", "honoured", "honoured_pct"], rows,
-        FACT_SQL + "SELECT county_fips, SUM(detainer_issued) AS issued,\n"
-        "  SUM(detainer_issued AND detainer_honoured) AS honoured,\n"
-        "  ROUND(100.0 * SUM(detainer_issued AND detainer_honoured) / SUM(detainer_issued), 2) "
+        FACT_SQL + f"SELECT county_fips, {_n('detainer_issued')} AS issued,\n"
+        f"  {_n('detainer_issued AND detainer_honoured')} AS honoured,\n"
+        f"  ROUND(100.0 * {_n('detainer_issued AND detainer_honoured')} / {_n('detainer_issued')}, 2) "
         "AS honoured_pct\n"
-        "FROM matched GROUP BY county_fips HAVING SUM(detainer_issued) > 0 ORDER BY county_fips")
+        f"FROM matched GROUP BY county_fips HAVING {_n('detainer_issued')} > 0 ORDER BY county_fips")
 
 
 def _county_label(j: Jurisdictions, fips: str) -> str:
@@ -255,9 +269,9 @@ def _rates_by_state(facts: list[BookingFact], j: Jurisdictions, c: Counts) -> Fi
         "per 1,000", _per_1000(c.ident_matches, total_pop),
         ["state_fips", "state", "noncitizen_population", "ident_matches", "removed",
          "matches_per_1000", "removals_per_1000"], rows,
-        FACT_SQL + "SELECT state_fips, SUM(searched AND matched) AS ident_matches,\n"
-        "  SUM(searched AND matched AND outcome IN ('removed', 'returned')) AS removed\n"
-        "FROM fact GROUP BY state_fips HAVING SUM(searched) > 0 ORDER BY state_fips")
+        FACT_SQL + f"SELECT state_fips, {_n('searched AND matched')} AS ident_matches,\n"
+        f"  {_n('searched AND matched AND ' + REMOVED)} AS removed\n"
+        f"FROM fact GROUP BY state_fips HAVING {_n('searched')} > 0 ORDER BY state_fips")
 
 
 def _rates_by_county(facts: list[BookingFact], j: Jurisdictions) -> Figure:
@@ -282,9 +296,9 @@ def _rates_by_county(facts: list[BookingFact], j: Jurisdictions) -> Figure:
         "per 1,000", None,
         ["county_fips", "county", "noncitizen_population", "ident_matches", "removed",
          "matches_per_1000", "removals_per_1000"], rows,
-        FACT_SQL + "SELECT county_fips, SUM(searched AND matched) AS ident_matches,\n"
-        "  SUM(searched AND matched AND outcome IN ('removed', 'returned')) AS removed\n"
-        "FROM fact GROUP BY county_fips HAVING SUM(searched) > 0 ORDER BY county_fips")
+        FACT_SQL + f"SELECT county_fips, {_n('searched AND matched')} AS ident_matches,\n"
+        f"  {_n('searched AND matched AND ' + REMOVED)} AS removed\n"
+        f"FROM fact GROUP BY county_fips HAVING {_n('searched')} > 0 ORDER BY county_fips")
 
 
 _LEVEL_COL = {"1": "level_1", "2": "level_2", "3": "level_3", "non-criminal": "non_criminal"}
@@ -298,7 +312,7 @@ def _removals_by_month(facts: list[BookingFact], c: Counts) -> Figure:
         if g.removed:
             rows.append({"month": m, **{_LEVEL_COL[lv]: g.removed_by_level[lv] for lv in LEVELS},
                          "total": g.removed})
-    sums = ",\n  ".join(f"SUM(level = '{lv}') AS {_LEVEL_COL[lv]}" for lv in LEVELS)
+    sums = ",\n  ".join(_n(f"level = '{lv}'") + f" AS {_LEVEL_COL[lv]}" for lv in LEVELS)
     return Figure(
         "removals-by-month", "Removals per month, by level",
         "People removed or returned after an IDENT match, by the month of the booking that "
@@ -369,11 +383,12 @@ def _suppress_figure(fig: Figure, totals: dict[str, int]) -> None:
 
 
 def oversight_figures(facts: Iterable[BookingFact], jurisdictions: Jurisdictions | None = None,
-                      session: Session | None = None, public: bool = True) -> list[Figure]:
+                      public: bool = True, dialect: str = "sqlite") -> list[Figure]:
     """Every oversight figure over the given facts (all months). ``public`` suppresses small
-    counts (``suppression.RULE``). ``session`` is accepted for callers that have one; the
-    figures need only the facts."""
-    del session
+    counts (``suppression.RULE``); ``dialect`` ("sqlite" or "postgresql") is the one the
+    figures' SQL is written in."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"no oversight SQL for dialect {dialect!r} (have {', '.join(DIALECTS)})")
     j = jurisdictions or Jurisdictions.load_default()
     facts = list(facts)
     c = tally(facts)
@@ -387,12 +402,12 @@ def oversight_figures(facts: Iterable[BookingFact], jurisdictions: Jurisdictions
         _citizens_matched(c),
         _citizens_cleared(matched, c),
         _latency(facts, "idr_s", "idr_at", "time-to-idr", "Time from receipt to the IDENT response",
-                 "the IDENT Data Response (IDR)"),
+                 "the IDENT Data Response (IDR)", dialect),
         _latency(facts, "iar_s", "iar_at", "time-to-iar",
-                 "Time from receipt to the LESC status response", "the Immigration Alien Response (IAR)"),
+                 "Time from receipt to the LESC status response", "the Immigration Alien Response (IAR)", dialect),
         _latency(facts, "case_s", "opened_at", "time-to-detainer-decision",
                  "Time from receipt to the detainer decision",
-                 "the field office's case and detainer decision"),
+                 "the field office's case and detainer decision", dialect),
         _detainers(facts, j, c),
         _rates_by_state(facts, j, c),
         _rates_by_county(facts, j),
@@ -408,4 +423,4 @@ def oversight_figures(facts: Iterable[BookingFact], jurisdictions: Jurisdictions
     return figs
 
 
-__all__ = ["Figure", "oversight_figures", "cell_key", "nearest_rank", "FACT_SQL", "RULE", "CLEARED_STAGES"]
+__all__ = ["Figure", "oversight_figures", "cell_key", "nearest_rank", "FACT_SQL", "DIALECTS", "RULE", "CLEARED_STAGES"]
