@@ -30,6 +30,11 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(t: datetime) -> datetime:
+    """``t`` with its zone; a naive time is UTC (SQLite drops the zone of what the hub wrote)."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
+
+
 @dataclass
 class StepContext:
     """What a handler sees: its message, the transaction, and ways to act."""

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..bus import StepContext, now
+from ..bus import StepContext, as_utc, now
 from ..domain import hold as hold_clock
 from ..domain.detainer import FORMS
 from ..domain.frameworks.base import ImmigrationContext
@@ -108,13 +108,6 @@ def _iso(t: datetime) -> str:
     return t.isoformat()
 
 
-def _comparable(a: datetime, b: datetime) -> tuple[datetime, datetime]:
-    """Wall-clock comparison when either side has no zone (SQLite drops it)."""
-    if (a.tzinfo is None) != (b.tzinfo is None):
-        return a.replace(tzinfo=None), b.replace(tzinfo=None)
-    return a, b
-
-
 def _record(s: Session, case: CaseRow, actor: str, action: str, kind: str, data: dict,
             at: datetime) -> None:
     s.add(AuditRow(at=now(), actor=actor, action=action, target=f"case/{case.id}",
@@ -182,8 +175,8 @@ def record_custody(s: Session, case: CaseRow, at: datetime, actor: str) -> None:
                            f"{case.custody_at.isoformat()}")
     lapses = (case.hold or {}).get("lapses_at")
     if lapses:
-        a, b = _comparable(at, datetime.fromisoformat(lapses))
-        where = "within the hold" if a < b else "after the hold lapsed"
+        within = as_utc(at) < as_utc(datetime.fromisoformat(lapses))
+        where = "within the hold" if within else "after the hold lapsed"
     else:
         where = "no hold in force"
     case.custody_at, case.status = at, IN_CUSTODY
@@ -200,8 +193,7 @@ def sweep_lapsed_holds(s: Session, at: datetime, actor: str) -> list[int]:
                                CaseRow.outcome.is_(None)).order_by(CaseRow.id))
     for case in s.scalars(q):
         lapses = datetime.fromisoformat(case.hold["lapses_at"])
-        a, b = _comparable(at, lapses)
-        if a >= b:
+        if as_utc(at) >= as_utc(lapses):
             record_outcome(s, case, hold_clock.LAPSED_OUTCOME, actor,
                            f"{hold_clock.LAPSED_TEXT} at {_iso(lapses)} (swept at {_iso(at)})",
                            at=lapses)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ..bootstrap import Hub
+from .facts_cache import FactsCache
 from . import dashboard, pages, statistics, transactions
 from . import policies
 
@@ -50,6 +51,7 @@ def create_app(hub: Hub, *, background_worker: bool = True) -> FastAPI:
                               "submissions, follow them through CJIS, IDENT, LESC and the "
                               "ICE field office, and record outcomes.")
     app.state.hub = hub
+    app.state.facts = FactsCache()
     app.include_router(transactions.router)
     app.include_router(policies.router)
     app.include_router(pages.router)

@@ -2,36 +2,23 @@
 
 ``GET /dashboard`` is the page (its JavaScript and county shapes are served
 from ``/static``, nothing from the internet); ``GET /api/dashboard?month=YYYY-MM``
-is the data it draws, computed by ``scomm.statistics.dashboard``.
+is the data it draws, computed by ``scomm.statistics.dashboard`` and kept until the
+database changes (``facts_cache``).
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ..statistics.dashboard import Oversight, dashboard_data, parse_month
-from ..statistics.facts import booking_facts
-from .deps import HubDep, SessionDep
+from ..statistics.dashboard import dashboard_data, parse_month
+from .deps import FactsDep, HubDep, SessionDep
 from .pages import templates
 
 router = APIRouter(tags=["statistics"])
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"  # mounted at /static
-
-
-def oversight_provider() -> Oversight | None:
-    """``scomm.statistics.oversight.oversight_figures`` if this build has it, else None.
-
-    Looked up per request so that the dashboard works with or without that module.
-    """
-    try:
-        mod = importlib.import_module("scomm.statistics.oversight")
-    except ImportError:
-        return None
-    return getattr(mod, "oversight_figures", None)
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
@@ -40,7 +27,7 @@ def dashboard_page(request: Request):
 
 
 @router.get("/api/dashboard")
-def dashboard_json(hub: HubDep, s: SessionDep,
+def dashboard_json(hub: HubDep, s: SessionDep, cache: FactsDep,
                    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$",
                                                       description="YYYY-MM; default the last")] = None,
                    counties: Annotated[bool, Query(description="include the county table "
@@ -52,6 +39,5 @@ def dashboard_json(hub: HubDep, s: SessionDep,
             month = parse_month(month)
         except ValueError as e:
             raise HTTPException(422, str(e)) from None
-    facts = booking_facts(s)
-    return dashboard_data(facts, hub.deps.jurisdictions, month, oversight=oversight_provider(),
-                          with_counties=counties)
+    return cache.derived(s, ("dashboard", month, counties), lambda facts: dashboard_data(
+        facts, hub.deps.jurisdictions, month, with_counties=counties))

@@ -6,10 +6,15 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from ..bootstrap import Hub
+from .facts_cache import FactsCache
 
 
 def get_hub(request: Request) -> Hub:
     return request.app.state.hub
+
+
+def get_facts_cache(request: Request) -> FactsCache:
+    return request.app.state.facts
 
 
 def get_session(hub: Annotated[Hub, Depends(get_hub)]) -> Iterator[Session]:
@@ -19,3 +24,4 @@ def get_session(hub: Annotated[Hub, Depends(get_hub)]) -> Iterator[Session]:
 
 HubDep = Annotated[Hub, Depends(get_hub)]
 SessionDep = Annotated[Session, Depends(get_session)]
+FactsDep = Annotated[FactsCache, Depends(get_facts_cache)]

@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from ..statistics import render
-from ..statistics.facts import booking_facts
 from ..statistics.monthly import MonthlyTable, monthly_table, parse_month
 from ..statistics.oversight import oversight_figures
-from .deps import HubDep
+from .deps import FactsDep, HubDep
+from .facts_cache import FactsCache
 
 router = APIRouter(tags=["statistics"])
 pages_router = APIRouter(include_in_schema=False)
@@ -86,46 +86,48 @@ def _source(hub) -> str:
     return hub.db.engine.url.render_as_string(hide_password=True)
 
 
-def _table(hub, month: str, public: bool) -> MonthlyTable:
+def _table(hub, cache: FactsCache, month: str, public: bool) -> MonthlyTable:
     try:
         parse_month(month)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     with hub.db.session() as s:
-        facts = booking_facts(s, month_to=month)
-    return monthly_table(facts, month, hub.deps.jurisdictions, public=public, source=_source(hub))
+        return cache.derived(s, ("monthly", month, public), lambda facts: monthly_table(
+            [f for f in facts if f.month <= month], month, hub.deps.jurisdictions,
+            public=public, source=_source(hub)))
+
+
+def _figures(hub, cache: FactsCache, public: bool) -> list:
+    with hub.db.session() as s:
+        return cache.derived(s, ("oversight", public), lambda facts: oversight_figures(
+            facts, hub.deps.jurisdictions, public=public, dialect=hub.db.engine.dialect.name))
 
 
 @router.get("/api/statistics/monthly", response_model=MonthlyTableModel)
-def monthly(hub: HubDep, month: MonthQ, public: PublicQ = True) -> dict:
+def monthly(hub: HubDep, cache: FactsDep, month: MonthQ, public: PublicQ = True) -> dict:
     """The monthly IDENT/IAFIS interoperability table: by state and county, month and
     cumulative, submissions, IDENT matches, ICE custody and removals by level."""
-    return _table(hub, month, public).to_dict()
+    return _table(hub, cache, month, public).to_dict()
 
 
 @router.get("/api/statistics/oversight", response_model=OversightModel)
-def oversight(hub: HubDep, public: PublicQ = True) -> dict:
+def oversight(hub: HubDep, cache: FactsDep, public: PublicQ = True) -> dict:
     """Oversight figures, each with its definition and the SQL behind it."""
-    with hub.db.session() as s:
-        facts = booking_facts(s)
-    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public,
-                               dialect=hub.db.engine.dialect.name)
+    figs = _figures(hub, cache, public)
     return {"public": public, "source": _source(hub), "synthetic": True,
             "suppression_rule": render.RULE if public else None,
             "figures": [f.to_dict() for f in figs]}
 
 
 @pages_router.get("/reports/monthly", response_class=HTMLResponse)
-def monthly_page(hub: HubDep, month: MonthQ, public: PublicQ = True) -> HTMLResponse:
-    return HTMLResponse(render.monthly_html(_table(hub, month, public)))
+def monthly_page(hub: HubDep, cache: FactsDep, month: MonthQ,
+                 public: PublicQ = True) -> HTMLResponse:
+    return HTMLResponse(render.monthly_html(_table(hub, cache, month, public)))
 
 
 @pages_router.get("/reports/oversight", response_class=HTMLResponse)
-def oversight_page(hub: HubDep, public: PublicQ = True) -> HTMLResponse:
-    with hub.db.session() as s:
-        facts = booking_facts(s)
-    figs = oversight_figures(facts, hub.deps.jurisdictions, public=public,
-                               dialect=hub.db.engine.dialect.name)
+def oversight_page(hub: HubDep, cache: FactsDep, public: PublicQ = True) -> HTMLResponse:
+    figs = _figures(hub, cache, public)
     return HTMLResponse(render.oversight_html(
         figs, public=public, source=_source(hub),
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))

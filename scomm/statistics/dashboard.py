@@ -21,13 +21,13 @@ counties that no shape shows (three Virginia cities merged into counties).
 from __future__ import annotations
 
 import calendar
-from dataclasses import asdict, is_dataclass
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Iterable
 
 from ..domain.jurisdictions import Jurisdictions
 from .counts import tally, tally_by
 from .facts import LEVELS, BookingFact
+from .oversight import Figure, oversight_figures
 
 FIRST_MONTH = "2008-10"   # Secure Communities' first activation (Harris County, 2008-10-27)
 
@@ -42,7 +42,6 @@ SHAPE_SUCCESSORS: dict[str, str] = {
     "02198": "02201",  # Prince of Wales-Hyder, was Prince of Wales-Outer Ketchikan (2008)
 }
 
-Oversight = Callable[[list[BookingFact], Jurisdictions], Any]
 
 
 def month_of(d: date) -> str:
@@ -127,39 +126,18 @@ FIGURE_KEYS = ("id", "title", "definition", "value", "unit", "numerator", "denom
                "value_suppressed", "note")
 
 
-def figure_dict(fig: Any) -> dict:
-    """An oversight figure's headline as a JSON-ready dict, whatever shape it has
-    (an object with ``to_dict``, a dataclass, a dict or plain attributes)."""
-    if isinstance(fig, dict):
-        d = fig
-    elif hasattr(fig, "to_dict"):
-        d = fig.to_dict()
-    elif is_dataclass(fig):
-        d = asdict(fig)
-    else:
-        d = {k: getattr(fig, k) for k in FIGURE_KEYS if hasattr(fig, k)}
-    return {k: (d[k] if isinstance(d[k], (str, int, float, bool, type(None))) else str(d[k]))
-            for k in FIGURE_KEYS if k in d}
-
-
-def oversight_section(facts: list[BookingFact], j: Jurisdictions,
-                      oversight: Oversight | None) -> dict:
-    """The oversight figures, or why they are missing (the page says so)."""
-    if oversight is None:
-        return {"available": False, "figures": [],
-                "note": "oversight figures are not available in this build"}
-    figs = oversight(facts, j)
-    if isinstance(figs, dict):
-        figs = figs.get("figures", list(figs.values()))
-    return {"available": True, "figures": [figure_dict(f) for f in figs], "note": None}
+def figure_dict(fig: Figure) -> dict:
+    """An oversight figure's headline (no breakdown, no SQL)."""
+    d = fig.to_dict()
+    return {k: d[k] for k in FIGURE_KEYS if k in d}
 
 
 def dashboard_data(facts: list[BookingFact], j: Jurisdictions, month: str | None = None, *,
-                   oversight: Oversight | None = None, with_counties: bool = True) -> dict:
+                   with_counties: bool = True) -> dict:
     """Everything the dashboard page shows for the selected month (default: the last).
 
-    ``oversight(facts, jurisdictions)`` computes the oversight figures on the
-    facts up to the selected month; None leaves the section empty with a note.
+    The oversight figures are the public ones (small counts suppressed) over the
+    facts up to the selected month.
     ``with_counties=False`` leaves out the static county table (the page asks
     for it once, then only for the figures of each month).
     """
@@ -181,6 +159,6 @@ def dashboard_data(facts: list[BookingFact], j: Jurisdictions, month: str | None
                      "per_1000": per_thousand(national.ident_matches, national.submissions),
                      "removed": national.removed,
                      "removed_by_level": national.removed_by_level},
-        "oversight": oversight_section(upto, j, oversight),
+        "oversight": {"figures": [figure_dict(f) for f in oversight_figures(upto, j, public=True)]},
         "levels": list(LEVELS),
     }

@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..bus import as_utc
 from ..domain.jurisdictions import POSTAL_TO_FIPS, STATES
 from ..storage.tables import CaseRow, EventRow, ResponseRow, TransactionRow
 
@@ -74,13 +75,22 @@ class BookingFact:
 def _secs(start: datetime, end: datetime | None) -> float | None:
     if end is None:
         return None
-    if (start.tzinfo is None) != (end.tzinfo is None):  # SQLite drops the zone
-        start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
-    return round((end - start).total_seconds(), 3)
+    return round((as_utc(end) - as_utc(start)).total_seconds(), 3)
 
 
 def _day(v: datetime | None) -> date | None:
     return v.date() if v else None
+
+
+def data_version(s: Session) -> tuple[int, ...]:
+    """A value that changes whenever a booking fact can: the newest transaction, response,
+    case and event ids and the number of finished transactions (every change to a case
+    is evented: ``agencies.field_office``)."""
+    newest = [s.scalar(select(func.max(c))) or 0
+              for c in (TransactionRow.id, ResponseRow.id, CaseRow.id, EventRow.id)]
+    done = s.scalar(select(func.count()).select_from(TransactionRow)
+                    .where(TransactionRow.state == "done"))
+    return (*newest, done or 0)
 
 
 def booking_facts(s: Session, *, month_to: str | None = None) -> list[BookingFact]:

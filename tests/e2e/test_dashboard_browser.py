@@ -24,6 +24,8 @@ import pytest
 
 from scomm.api.app import create_app
 from scomm.bootstrap import bootstrap
+from scomm.domain.jurisdictions import Jurisdictions
+from scomm.statistics.oversight import oversight_figures
 from scomm.storage.tables import CaseRow, EventRow, ResponseRow, TransactionRow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -200,14 +202,11 @@ def test_dashboard_renders_the_right_numbers(served, browser):
     assert all(v == removed[(month, lv)] for lv, month, v in bars)
     assert sum(v for _, _, v in bars) == sum(b["removed"] for b in spec) > 0
 
-    # Oversight: figures with definitions, or an explicit note when this build has none.
-    rows = page.locator("#oversight tbody tr")
-    if page.locator("#oversight").get_attribute("data-available") == "1":
-        assert rows.count() > 0
-        assert all(t.strip() for t in page.eval_on_selector_all(
-            "#oversight tbody tr td:nth-child(3)", "tds => tds.map(t => t.textContent)"))
-    else:
-        assert page.locator("#oversight-note").inner_text()
+    # Oversight: every figure, each with its definition.
+    ids = page.eval_on_selector_all("#oversight tbody tr", "trs => trs.map(t => t.dataset.id)")
+    assert ids == [f.id for f in oversight_figures([], Jurisdictions.load_default())]
+    assert all(t.strip() for t in page.eval_on_selector_all(
+        "#oversight tbody tr td:nth-child(3)", "tds => tds.map(t => t.textContent)"))
 
     assert not errors, errors
     assert requests and all(u.startswith(base + "/") for u in requests), \

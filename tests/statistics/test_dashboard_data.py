@@ -14,6 +14,7 @@ from scomm.statistics.dashboard import (
     per_thousand,
 )
 from scomm.statistics.facts import LEVELS, BookingFact
+from scomm.statistics.oversight import oversight_figures
 
 J = Jurisdictions.load_default()
 HARRIS, COOK, BARBOUR = "48201", "17031", "01005"
@@ -100,24 +101,9 @@ def test_series_equal_monthly_tallies_and_sum_to_cumulative(facts, day):
     assert sum(r["ident_matches"] for r in upto) == sum(s["matches"] for s in d["county_stats"].values())
 
 
-def test_oversight_section_whatever_shape_it_returns():
-    from dataclasses import dataclass
-
-    @dataclass
-    class Fig:
-        id: str
-        title: str
-        definition: str
-        value: float | None
-
-    seen = {}
-
-    def provider(facts, j):
-        seen["n"] = len(facts)
-        return [Fig("x", "X", "the x", 1.5), {"id": "y", "title": "Y", "definition": "d", "value": None}]
-
+def test_oversight_figures_are_those_through_the_month():
     facts = [fact(HARRIS, date(2009, 1, 5)), fact(HARRIS, date(2010, 1, 5))]
-    d = dashboard_data(facts, J, "2009-06", oversight=provider)
-    assert seen["n"] == 1                       # figures through the selected month
-    assert d["oversight"]["available"] and [f["id"] for f in d["oversight"]["figures"]] == ["x", "y"]
-    assert dashboard_data(facts, J, oversight=None)["oversight"]["available"] is False
+    d = dashboard_data(facts, J, "2009-06")
+    want = [f.id for f in oversight_figures(facts[:1], J, public=True)]
+    assert [f["id"] for f in d["oversight"]["figures"]] == want
+    assert all(f["definition"] and "sql" not in f for f in d["oversight"]["figures"])

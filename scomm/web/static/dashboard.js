@@ -248,8 +248,6 @@
       });
       body.appendChild(tr);
     }
-    document.getElementById("oversight").dataset.available = section.available ? "1" : "0";
-    document.getElementById("oversight-note").textContent = section.note || "";
   }
 
   // ---------------------------------------------------------------- data flow
