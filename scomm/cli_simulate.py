@@ -19,14 +19,6 @@ from .simulation.run import FIRST_MONTH, LAST_MONTH, RunConfig, RunMismatch, sim
 console = Console()
 err = Console(stderr=True)
 
-# Published figures to read a run's table against (DOMAIN.md).
-PUBLISHED = {
-    "match_rate_pct": "6.6 (477,035 matches / 7.2M submissions, to Mar 2011)",
-    "removed_noncriminal_pct": "26 (FY2009) to 31 (early FY2011)",
-    "custody_per_match_pct": "~41 (197,302 custody / 477,035 matches)",
-}
-
-
 class _Bar:
     """Rich progress: the month being replayed and bookings per second."""
 
@@ -116,13 +108,12 @@ def print_run(run: dict) -> None:
                     f"{run['identity']['from']}..{run['to']}, scale {run['identity']['scale']})")
     t.add_column("figure")
     t.add_column("run", justify="right")
-    t.add_column("published (DOMAIN.md)")
     for k, v in run["national_summary"].items():
-        if isinstance(v, dict):
-            t.add_row(k, ", ".join(f"{lv}: {n}" for lv, n in v.items()), "")
-        else:
-            t.add_row(k, str(v), PUBLISHED.get(k, ""))
+        t.add_row(k, ", ".join(f"{lv}: {n}" for lv, n in v.items()) if isinstance(v, dict) else str(v))
     console.print(t)
+    for scope, rows in run.get("published_check", {}).items():
+        if scope != "note":
+            console.print(published_table(scope, rows))
     y = Table(title="per year")
     figures = ("bookings", "submissions", "ident_matches", "detainers", "custody", "removed",
                "removed_noncriminal_pct")
@@ -139,12 +130,27 @@ def print_run(run: dict) -> None:
     console.print(f"[yellow]{run['note']}[/yellow]")
 
 
-def compare_cmd(run_a: Annotated[Path, typer.Argument(help="run directory or run.json")],
-                run_b: Annotated[Path, typer.Argument(help="run directory or run.json")],
+def published_table(scope: str, rows: list[dict]) -> Table:
+    t = Table(title=f"against the published figures (DOMAIN.md): {scope}")
+    for col in ("figure", "run", "run %", "95% interval", "published %", "consistent"):
+        t.add_column(col, justify="left" if col == "figure" else "right")
+    for r in rows:
+        ci = r["ci95_pct"]
+        t.add_row(r["label"], f"{r['numerator']} / {r['denominator']}", _s(r["run_pct"]),
+                  f"{ci[0]}-{ci[1]}" if ci else "-", r["published_pct"],
+                  "yes" if r["consistent"] else "[red]no[/red]")
+    return t
+
+
+def compare_cmd(runs: Annotated[list[Path], typer.Argument(
+                    help="run directories (or run.json files): the first is A, the baseline")],
                 json_: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Two runs' national outcome tables side by side, with B - A, and per year."""
+    """Runs' national outcome tables side by side, each with its difference from A, and per year."""
+    if len(runs) < 2:
+        err.print("[red]error:[/red] give at least two runs (A, the baseline, then B ...)")
+        raise typer.Exit(2)
     try:
-        c = comparison(load_run(run_a), load_run(run_b))
+        c = comparison([load_run(r) for r in runs])
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -152,19 +158,17 @@ def compare_cmd(run_a: Annotated[Path, typer.Argument(help="run directory or run
         json.dump(c, sys.stdout, indent=2)
         print()
         return
-    t = Table(title="national outcome table")
-    for col in ("figure", "A", "B", "B - A"):
-        t.add_column(col, justify="left" if col == "figure" else "right")
-    for r in c["national"]:
-        t.add_row(r["figure"], _s(r["a"]), _s(r["b"]), _s(r["diff"]))
-    console.print(f"A: {c['a']}\nB: {c['b']}")
-    console.print(t)
-    y = Table(title="per year")
-    for col in ("year", "figure", "A", "B", "B - A"):
-        y.add_column(col, justify="left" if col in ("year", "figure") else "right")
-    for r in c["per_year"]:
-        y.add_row(r["year"], r["figure"], _s(r["a"]), _s(r["b"]), _s(r["diff"]))
-    console.print(y)
+    names = [r["name"] for r in c["runs"]]
+    console.print("\n".join(f"{r['name']}: {r['run']}" for r in c["runs"]))
+    for title, rows, lead in (("national outcome table", c["national"], ()),
+                              ("per year", c["per_year"], ("year",))):
+        t = Table(title=title)
+        for col in (*lead, "figure", names[0], *(f"{n}  ({n} - A)" for n in names[1:])):
+            t.add_column(col, justify="left" if col in ("year", "figure") else "right")
+        for r in rows:
+            t.add_row(*(r[k] for k in lead), r["figure"], _s(r["values"][0]),
+                      *(f"{_s(v)}  ({_s(d)})" for v, d in zip(r["values"][1:], r["diffs"])))
+        console.print(t)
     console.print(f"[yellow]{c['note']}[/yellow]")
 
 

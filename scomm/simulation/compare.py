@@ -1,4 +1,4 @@
-"""``scomm compare``: two runs' national outcome tables side by side, with differences.
+"""``scomm compare``: runs' national outcome tables side by side, with differences from the first.
 
 Both tables come from each run's ``run.json`` (written by ``simulate`` from
 ``statistics.counts.national_summary``), so nothing is counted again here.
@@ -16,19 +16,21 @@ YEAR_FIGURES = ("submissions", "ident_matches", "detainers", "custody", "removed
 
 @dataclass(frozen=True)
 class Row:
+    """One figure across runs; differences are from the first run (A)."""
     figure: str
-    a: float | int | None
-    b: float | int | None
+    values: tuple[float | int | None, ...]
 
     @property
-    def diff(self) -> float | int | None:
-        if self.a is None or self.b is None:
-            return None
-        d = self.b - self.a
-        return round(d, 2) if isinstance(d, float) else d
+    def diffs(self) -> list[float | int | None]:
+        a = self.values[0]
+        return [None if a is None or v is None else _round(v - a) for v in self.values[1:]]
 
     def to_dict(self) -> dict:
-        return {"figure": self.figure, "a": self.a, "b": self.b, "diff": self.diff}
+        return {"figure": self.figure, "values": list(self.values), "diffs": self.diffs}
+
+
+def _round(d: float | int) -> float | int:
+    return round(d, 2) if isinstance(d, float) else d
 
 
 def load_run(path: str | Path) -> dict:
@@ -53,17 +55,18 @@ def flatten(summary: dict) -> dict[str, float | int | None]:
     return out
 
 
-def national_rows(a: dict, b: dict) -> list[Row]:
-    fa, fb = flatten(a["national_summary"]), flatten(b["national_summary"])
-    return [Row(k, fa.get(k), fb.get(k)) for k in dict.fromkeys([*fa, *fb])]
+def national_rows(runs: list[dict]) -> list[Row]:
+    flat = [flatten(r["national_summary"]) for r in runs]
+    keys = dict.fromkeys(k for f in flat for k in f)
+    return [Row(k, tuple(f.get(k) for f in flat)) for k in keys]
 
 
-def year_rows(a: dict, b: dict) -> list[tuple[str, Row]]:
-    ya, yb = a.get("per_year", {}), b.get("per_year", {})
+def year_rows(runs: list[dict]) -> list[tuple[str, Row]]:
+    years = sorted({y for r in runs for y in r.get("per_year", {})})
     out = []
-    for year in sorted(set(ya) | set(yb)):
-        fa, fb = flatten(ya.get(year, {})), flatten(yb.get(year, {}))
-        out += [(year, Row(k, fa.get(k), fb.get(k))) for k in YEAR_FIGURES]
+    for year in years:
+        flat = [flatten(r.get("per_year", {}).get(year, {})) for r in runs]
+        out += [(year, Row(k, tuple(f.get(k) for f in flat))) for k in YEAR_FIGURES]
     return out
 
 
@@ -74,9 +77,11 @@ def describe(run: dict) -> str:
             f"seed {ident.get('seed')}")
 
 
-def comparison(a: dict, b: dict) -> dict:
-    return {"a": describe(a), "b": describe(b),
+def comparison(runs: list[dict]) -> dict:
+    """The national and per-year tables of ``runs`` side by side (the first is A)."""
+    names = [chr(ord("A") + i) for i in range(len(runs))]
+    return {"runs": [{"name": n, "run": describe(r)} for n, r in zip(names, runs)],
             "note": "Simulated under calibrated parameters: a difference is what this model "
                     "says the policy changes, not evidence of what it changed.",
-            "national": [r.to_dict() for r in national_rows(a, b)],
-            "per_year": [{"year": y, **r.to_dict()} for y, r in year_rows(a, b)]}
+            "national": [r.to_dict() for r in national_rows(runs)],
+            "per_year": [{"year": y, **r.to_dict()} for y, r in year_rows(runs)]}

@@ -35,6 +35,7 @@ from ..storage.tables import TransactionRow
 from ..world.booking import tcn_for
 from .aftermath import run_aftermath
 from .bookings import earlier_people, enrol, month_count, months, plan_month, render_cached
+from . import published
 from .parameters import CALIBRATION_NOTE, default_path, load_parameters
 
 CITIZEN_PROFILES = {"citizen", "naturalised", "naturalised-unrecorded"}
@@ -198,15 +199,25 @@ def _account(state: dict, base: tuple[float, int], started: float, booked: int) 
     t["bookings_per_s"] = round(t["bookings"] / t["wall_s"], 3) if t["wall_s"] else None
 
 
+PUBLISHED_TO = "2011-03"   # most published national figures run to March 2011
+
+
 def summarise(hub: Hub) -> dict:
-    """The national outcome table of the run, and one per year (statistics.counts)."""
+    """The national outcome table of the run, one per year (statistics.counts), and both the
+    whole run and its bookings to March 2011 against the published figures."""
     with hub.db.session() as s:
         facts = booking_facts(s)
     years: dict[str, list] = {}
     for f in facts:
         years.setdefault(f.month[:4], []).append(f)
-    return {"national_summary": national_summary(facts),
-            "per_year": {y: national_summary(fs) for y, fs in sorted(years.items())}}
+    national = national_summary(facts)
+    return {"national_summary": national,
+            "per_year": {y: national_summary(fs) for y, fs in sorted(years.items())},
+            "published_check": {
+                "note": published.__doc__.split("\n\n", 1)[1].replace("\n", " ").strip(),
+                "whole run": published.check(national),
+                f"bookings to {PUBLISHED_TO}": published.check(national_summary(
+                    [f for f in facts if f.month <= PUBLISHED_TO]))}}
 
 
 class _NoProgress:

@@ -1,4 +1,4 @@
-"""``scomm compare``: side by side, differences B - A, per-year rows, clear errors."""
+"""``scomm compare``: side by side, differences from A, per-year rows, clear errors."""
 from __future__ import annotations
 
 import json
@@ -19,15 +19,16 @@ def _run(removed_nc: int, year_removed: int) -> dict:
             "policy": {"label": "x"}, "national_summary": s, "per_year": {"2011": y}}
 
 
-def test_rows_pair_every_figure_with_its_difference():
-    c = comparison(_run(2, 3), _run(0, 1))
+def test_rows_pair_every_figure_with_its_difference_from_a():
+    c = comparison([_run(2, 3), _run(0, 1), _run(5, 4)])
+    assert [r["name"] for r in c["runs"]] == ["A", "B", "C"]
     rows = {r["figure"]: r for r in c["national"]}
     assert set(rows) == set(flatten(national_summary([])))
-    assert rows["removed"] == {"figure": "removed", "a": 6, "b": 4, "diff": -2}
-    assert rows["removed_by_level.non-criminal"]["diff"] == -2
-    assert rows["ident_matches"]["diff"] == 0
+    assert rows["removed"] == {"figure": "removed", "values": [6, 4, 9], "diffs": [-2, 3]}
+    assert rows["removed_by_level.non-criminal"]["diffs"] == [-2, 3]
+    assert rows["ident_matches"]["diffs"] == [0, 0]
     year = [r for r in c["per_year"] if r["figure"] == "removed"]
-    assert year == [{"year": "2011", "figure": "removed", "a": 3, "b": 1, "diff": -2}]
+    assert year == [{"year": "2011", "figure": "removed", "values": [3, 1, 4], "diffs": [-2, 1]}]
     assert "not evidence" in c["note"]
 
 
@@ -38,7 +39,9 @@ def test_cli_compare_prints_and_fails_clearly(tmp_path):
         (d / "run.json").write_text(json.dumps(run))
     out = CliRunner().invoke(app, ["compare", str(a), str(b)])
     assert out.exit_code == 0, out.output
-    assert "removed" in out.output and "-2" in out.output
+    assert "removed" in out.output and "(-2)" in out.output
+    one = CliRunner().invoke(app, ["compare", str(a)])
+    assert one.exit_code == 2 and "at least two runs" in one.output
     missing = CliRunner().invoke(app, ["compare", str(a), str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "no run.json" in missing.output
     unfinished = tmp_path / "u"

@@ -67,6 +67,11 @@ def test_simulation_end_to_end(tmp_path):
     summary, txs, people = db_summary(base)
     # the run's table is national_summary over the database, nothing re-counted
     assert rj["national_summary"] == summary
+    checked = rj["published_check"]["whole run"]
+    assert {r["key"] for r in checked} >= {"match_rate_pct", "removed_noncriminal_pct"}
+    match = next(r for r in checked if r["key"] == "match_rate_pct")
+    assert (match["numerator"], match["denominator"]) == (summary["ident_matches"],
+                                                          summary["submissions"])
     assert rj["last_month"] == "2012-07" and rj["identity"]["seed"] == 10
     assert summary["bookings"] == txs == 4 and summary["ident_matches"] >= 1
     assert summary["detainers"] >= 1 and summary["removed"] >= 1
@@ -96,5 +101,5 @@ def test_simulation_end_to_end(tmp_path):
     cmp = CliRunner().invoke(app, ["compare", str(base), str(alt), "--json"])
     assert cmp.exit_code == 0, cmp.output
     rows = {r["figure"]: r for r in json.loads(cmp.output)["national"]}
-    assert rows["removed"]["diff"] == -summary["removed"]
-    assert rows["ident_matches"]["diff"] == 0
+    assert rows["removed"]["diffs"] == [-summary["removed"]]
+    assert rows["ident_matches"]["diffs"] == [0]
