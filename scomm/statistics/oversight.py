@@ -77,6 +77,10 @@ def _n(cond: str) -> str:
     return f"COUNT(*) FILTER (WHERE {cond})"
 
 
+USC = _n("lesc_status = 'USC'")
+REMOVED = "outcome IN ('removed', 'returned')"
+
+
 @dataclass
 class Figure:
     id: str
@@ -134,10 +138,6 @@ def _removal_share(c: Counts, level: str, fid: str, title: str, who: str) -> Fig
         [{"removed": c.removed, "removed_at_level": n, "pct": share(n, c.removed)}],
         FACT_SQL + f"SELECT COUNT(*) AS removed, {at_level} AS removed_at_level,\n"
         f"  ROUND(100.0 * {at_level} / NULLIF(COUNT(*), 0), 2) AS pct FROM removed")
-
-
-USC = _n("lesc_status = 'USC'")
-REMOVED = "outcome IN ('removed', 'returned')"
 
 
 def _citizens_matched(c: Counts) -> Figure:
