@@ -15,7 +15,7 @@ receipt of the submission to the IDR, the IAR and the case.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -79,7 +79,8 @@ def _secs(start: datetime, end: datetime | None) -> float | None:
 
 
 def _day(v: datetime | None) -> date | None:
-    return v.date() if v else None
+    """The UTC day of a recorded time (whatever zone the database driver returns)."""
+    return as_utc(v).astimezone(timezone.utc).date() if v else None
 
 
 def data_version(s: Session) -> tuple[int, ...]:

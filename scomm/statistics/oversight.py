@@ -43,7 +43,7 @@ FACT_SQL = """WITH fact AS (
          COALESCE(CAST(idr.summary ->> 'match' AS BOOLEAN), FALSE) AS matched,
          iar.summary ->> 'status' AS lesc_status,
          COALESCE(c.level, 'non-criminal') AS level,
-         c.outcome, c.custody_at, c.opened_at,
+         t.booking_date, c.outcome, c.outcome_at, c.custody_at, c.opened_at,
          COALESCE(CAST(c.detainer ->> 'issued' AS BOOLEAN), FALSE) AS detainer_issued,
          COALESCE(c.detainer_honoured, FALSE) AS detainer_honoured,
          idr.created_at AS idr_at, iar.created_at AS iar_at
@@ -70,6 +70,13 @@ def _secs_sql(col: str, dialect: str) -> str:
     if dialect == "postgresql":
         return f"EXTRACT(EPOCH FROM ({col} - received_at))"
     return f"(julianday({col}) - julianday(received_at)) * 86400.0"
+
+
+def _days_held_sql(dialect: str) -> str:
+    """Whole days from the booking date to the (UTC) day the outcome was recorded."""
+    if dialect == "postgresql":
+        return "(CAST(outcome_at AT TIME ZONE 'UTC' AS DATE) - booking_date)"
+    return "CAST(julianday(date(outcome_at)) - julianday(booking_date) AS INTEGER)"
 
 
 def _n(cond: str) -> str:
@@ -163,24 +170,34 @@ def _cleared_stage(f: BookingFact) -> str:
     return CLEARED_STAGES[1] if f.detainer_issued else CLEARED_STAGES[2]
 
 
-def _citizens_cleared(matched: list[BookingFact], c: Counts) -> Figure:
-    by: dict[str, int] = {s: 0 for s in CLEARED_STAGES}
+def _citizens_cleared(matched: list[BookingFact], c: Counts, dialect: str) -> Figure:
+    people = {s: 0 for s in CLEARED_STAGES}
+    days: dict[str, list[int]] = {s: [] for s in CLEARED_STAGES}
     for f in matched:
         if f.cleared_citizen:
-            by[_cleared_stage(f)] += 1
-    rows = [{"stage": s, "people": n} for s, n in by.items()]
+            people[_cleared_stage(f)] += 1
+            if f.outcome_date:
+                days[_cleared_stage(f)].append((f.outcome_date - f.booking_date).days)
+    rows = [{"stage": s, "people": people[s], "median_days_held": nearest_rank(days[s], 50)}
+            for s in CLEARED_STAGES]
     return Figure(
         "citizens-cleared", "US citizens held as removable and later cleared",
         "People the chain treated as removable (LESC did not find them citizens, a case was "
         "opened) whose case was closed with the outcome us-citizen; by how far the process had "
         "gone before they were cleared: after ICE took custody, while held on a detainer, or "
-        "with no detainer.",
+        "with no detainer; and the median days from the booking to the day the case was closed "
+        "(nearest rank), the time the person was in the process.",
         "cases with outcome us-citizen", "(a count; none)", "count", c.citizens_cleared,
-        ["stage", "people"], rows,
-        FACT_SQL + "SELECT CASE WHEN custody_at IS NOT NULL THEN 'after ICE custody'\n"
+        ["stage", "people", "median_days_held"], rows,
+        FACT_SQL + ", cleared AS (SELECT CASE WHEN custody_at IS NOT NULL THEN 'after ICE custody'\n"
         "  WHEN detainer_issued THEN 'held on a detainer, before ICE custody'\n"
-        "  ELSE 'with no detainer' END AS stage, COUNT(*) AS people\n"
-        "FROM matched WHERE outcome = 'us-citizen' GROUP BY stage",
+        f"  ELSE 'with no detainer' END AS stage, {_days_held_sql(dialect)} AS d\n"
+        "  FROM matched WHERE outcome = 'us-citizen'),\n"
+        "ranked AS (SELECT stage, d, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY d) AS rn,\n"
+        "  COUNT(*) OVER (PARTITION BY stage) AS n FROM cleared)\n"
+        "SELECT stage, COUNT(*) AS people,\n"
+        "  MAX(CASE WHEN rn = (n * 50 + 99) / 100 THEN d END) AS median_days_held\n"
+        "FROM ranked GROUP BY stage",
         note="The breakdown lists every stage (zero rows included); the query returns the "
              "stages that occur.")
 
@@ -339,7 +356,7 @@ _COUNT_COLS = {
 # Derived columns: hidden when the count they are computed from is hidden.
 _DERIVED = {"pct": "removed_at_level", "honoured_pct": "honoured",
             "matches_per_1000": "ident_matches", "removals_per_1000": "removed",
-            "median_s": "n", "p90_s": "n"}
+            "median_s": "n", "p90_s": "n", "median_days_held": "people"}
 _DERIVED_BY_FIGURE = {"citizens-matched": {"pct": "citizens"}}
 
 
@@ -400,7 +417,7 @@ def oversight_figures(facts: Iterable[BookingFact], jurisdictions: Jurisdictions
                        "Share of removals with only Level 3 (misdemeanour) convictions",
                        "Level 3 (misdemeanour convictions only)"),
         _citizens_matched(c),
-        _citizens_cleared(matched, c),
+        _citizens_cleared(matched, c, dialect),
         _latency(facts, "idr_s", "idr_at", "time-to-idr", "Time from receipt to the IDENT response",
                  "the IDENT Data Response (IDR)", dialect),
         _latency(facts, "iar_s", "iar_at", "time-to-iar",

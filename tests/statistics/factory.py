@@ -7,12 +7,14 @@ agencies would; ``fact`` builds a ``BookingFact`` directly for pure tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from hypothesis import strategies as st
 
 from scomm.statistics.facts import FIPS_TO_POSTAL, LEVELS, BookingFact
-from scomm.storage.db import Database, migrate
+from sqlalchemy import make_url, text
+
+from scomm.storage.db import Database, make_engine, migrate
 from scomm.storage.tables import CaseRow, EventRow, ResponseRow, TransactionRow
 
 # A handful of real counties in a few states, activated early (see county_activations.csv).
@@ -37,6 +39,7 @@ class Booking:
     idr_s: float = 60.0
     iar_s: float = 120.0
     case_s: float = 180.0
+    outcome_days: int = 30    # booking date -> recorded outcome
 
 
 def fact(b: Booking, i: int = 0) -> BookingFact:
@@ -54,10 +57,15 @@ def fact(b: Booking, i: int = 0) -> BookingFact:
         detainer_issued=bool(case and b.detainer), detainer_form=None,
         detainer_honoured=b.honoured if case else None,
         custody=bool(case and b.custody), custody_date=b.booking_date if case and b.custody else None,
-        outcome=b.outcome if case else None, outcome_date=None,
+        outcome=b.outcome if case else None,
+        outcome_date=_outcome_day(b) if case and b.outcome else None,
         idr_s=b.idr_s if b.searched else None,
         iar_s=b.iar_s if b.searched and b.matched else None,
         case_s=b.case_s if case else None)
+
+
+def _outcome_day(b: Booking) -> date:
+    return b.booking_date + timedelta(days=b.outcome_days)
 
 
 def bookings(max_size: int = 60, months: tuple[str, ...] = ("2010-01", "2010-02", "2010-03")):
@@ -71,7 +79,8 @@ def bookings(max_size: int = 60, months: tuple[str, ...] = ("2010-01", "2010-02"
                     custody=st.booleans(), outcome=st.sampled_from(OUTCOMES),
                     idr_s=st.floats(1, 1e5).map(lambda x: round(x, 3)),
                     iar_s=st.floats(1, 1e5).map(lambda x: round(x, 3)),
-                    case_s=st.floats(1, 1e5).map(lambda x: round(x, 3)))
+                    case_s=st.floats(1, 1e5).map(lambda x: round(x, 3)),
+                    outcome_days=st.integers(0, 400))
     return st.lists(one, max_size=max_size)
 
 
@@ -81,6 +90,18 @@ def facts_strategy(**kw):
 
 def new_database(path) -> Database:
     db = Database(f"sqlite:///{path}")
+    migrate(db.engine)
+    return db
+
+
+def new_postgres_database(server_url: str, name: str) -> Database:
+    """A fresh database ``name`` on the test server (beside the one the e2e tests share)."""
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        c.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    db = Database(make_url(server_url).set(database=name).render_as_string(hide_password=False))
     migrate(db.engine)
     return db
 
@@ -117,6 +138,7 @@ def insert_bookings(db: Database, items: list[Booking], start: int = 0) -> None:
                           classification={}, removable=True, status="open",
                           detainer={"issued": b.detainer, "form": "I-247" if b.detainer else None},
                           outcome=b.outcome, framework="SC-2008",
-                          outcome_at=received + timedelta(days=30) if b.outcome else None,
+                          outcome_at=datetime.combine(_outcome_day(b), time(9), tzinfo=timezone.utc)
+                          if b.outcome else None,
                           detainer_honoured=b.honoured,
                           custody_at=received + timedelta(days=2) if b.custody else None))

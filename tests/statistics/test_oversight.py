@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import math
 import random
-import sqlite3
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import text
 
 from scomm.domain.jurisdictions import Jurisdictions
 from scomm.statistics.facts import booking_facts
 from scomm.statistics.oversight import CLEARED_STAGES, nearest_rank, oversight_figures
 from scomm.statistics.suppression import is_small
 
-from .factory import COUNTIES, OUTCOMES, STATUSES, Booking, fact, insert_bookings, new_database
+from ..conftest import postgres_url
+from .factory import (COUNTIES, OUTCOMES, STATUSES, Booking, fact, insert_bookings, new_database,
+                      new_postgres_database)
 
 J = Jurisdictions.load_default()
 
@@ -32,7 +35,8 @@ def random_bookings(n: int, seed: int) -> list[Booking]:
             level=rng.choice(("1", "2", "3", "non-criminal")), detainer=rng.random() < 0.7,
             honoured=rng.choice((None, True, False)), custody=rng.random() < 0.5,
             outcome=rng.choice(OUTCOMES), idr_s=round(rng.uniform(1, 9000), 3),
-            iar_s=round(rng.uniform(1, 9000), 3), case_s=round(rng.uniform(1, 9000), 3)))
+            iar_s=round(rng.uniform(1, 9000), 3), case_s=round(rng.uniform(1, 9000), 3),
+            outcome_days=rng.randint(0, 400)))
     return out
 
 
@@ -59,7 +63,7 @@ def test_the_factory_writes_what_booking_facts_reads(facts):
     got = sorted(facts, key=lambda f: int(f.tcn[1:]))
     fields = ("county_fips", "booking_date", "ident_searched", "ident_match", "lesc_status",
               "citizen", "level", "detainer_issued", "detainer_honoured", "custody", "outcome",
-              "idr_s", "iar_s", "case_s")
+              "idr_s", "iar_s", "case_s", "outcome_date")
     for g, e in zip(got, expected, strict=True):
         assert {k: getattr(g, k) for k in fields} == {k: getattr(e, k) for k in fields}
 
@@ -70,25 +74,46 @@ def _close(a, b) -> bool:
     return a == b
 
 
-def test_every_figure_sql_gives_the_python_numbers(db_path, facts):
-    figs = oversight_figures(facts, J, public=False)
+def _check_sql(db, facts) -> None:
+    figs = oversight_figures(facts, J, public=False, dialect=db.engine.dialect.name)
     assert len({f.id for f in figs}) == len(figs) >= 11
-    con = sqlite3.connect(db_path)
-    for f in figs:
-        assert f.definition and f.numerator and f.denominator and f.title
-        cur = con.execute(f.sql)
-        cols = [c[0] for c in cur.description]
-        got = [dict(zip(cols, r)) for r in cur.fetchall()]
-        assert set(cols) <= set(f.columns), f.id
-        want = [{c: r[c] for c in cols} for r in f.rows]
-        if f.id == "citizens-cleared":   # the Python breakdown lists zero stages too
-            want = [r for r in want if r["people"]]
-            got.sort(key=lambda r: CLEARED_STAGES.index(r["stage"]))
-        assert len(got) == len(want), f.id
-        for g, w in zip(got, want):
-            for c in cols:
-                assert _close(g[c], w[c]), (f.id, c, g, w)
-    con.close()
+    cleared = next(f for f in figs if f.id == "citizens-cleared")
+    assert cleared.value and any(r["median_days_held"] for r in cleared.rows)
+    with db.engine.connect() as con:
+        for f in figs:
+            assert f.definition and f.numerator and f.denominator and f.title
+            result = con.execute(text(f.sql))
+            cols = list(result.keys())
+            got = [{c: float(v) if isinstance(v, Decimal) else v for c, v in zip(cols, r)}
+                   for r in result]
+            assert set(cols) <= set(f.columns), f.id
+            want = [{c: r[c] for c in cols} for r in f.rows]
+            if f.id == "citizens-cleared":   # the Python breakdown lists zero stages too
+                want = [r for r in want if r["people"]]
+                got.sort(key=lambda r: CLEARED_STAGES.index(r["stage"]))
+            assert len(got) == len(want), f.id
+            for g, w in zip(got, want):
+                for c in cols:
+                    assert _close(g[c], w[c]), (f.id, c, g, w)
+
+
+def test_every_figure_sql_gives_the_python_numbers(db_path, facts):
+    db = new_database(db_path)
+    _check_sql(db, facts)
+    db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_every_figure_sql_gives_the_python_numbers_on_postgresql():
+    url = postgres_url()
+    if not url:
+        pytest.skip("SCOMM_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
+    db = new_postgres_database(url, "scomm_test_oversight")
+    insert_bookings(db, random_bookings(400, seed=4))
+    with db.session() as s:
+        facts = booking_facts(s)
+    _check_sql(db, facts)
+    db.engine.dispose()
 
 
 def test_headlines_match_their_definitions(facts):
