@@ -191,8 +191,9 @@ def retire(entry_id: Annotated[str, typer.Argument(help="id of an active user en
 def audit(json_: JsonOpt = False,
           action: Annotated[Optional[str], typer.Option(help="action prefix, e.g. policy-")] = None,
           database: DatabaseOpt = None) -> None:
-    """The audit trail: who changed what, when (policies, outcomes, holds)."""
-    from .storage.policies import audit_rows
+    """The audit trail: who changed what, when (policies, outcomes, holds), and who took
+    internal (unsuppressed) statistics."""
+    from .storage.audit import audit_rows
     hub = _hub(database)
     with hub.db.session() as s:
         rows = audit_rows(s, action_prefix=action)

@@ -14,7 +14,8 @@ from ..agencies.field_office import (OutcomeError, case_for, record_custody, rec
 from ..bus import now
 from ..domain.agreements import TOPICS, history
 from ..domain.policyset import PolicyFileError, PolicySet, parse_entries
-from ..storage.policies import (PolicyNotFound, add_entry, audit_rows, policy_set, retire_entry)
+from ..storage.audit import audit_rows
+from ..storage.policies import PolicyNotFound, add_entry, policy_set, retire_entry
 from ..views import find_transaction
 from .deps import HubDep, SessionDep
 

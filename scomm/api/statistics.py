@@ -1,20 +1,23 @@
 """Statistics over HTTP: the monthly table and the oversight figures as JSON, and as pages.
 
 Public output (small counts suppressed) is the default; ``public=false`` gives
-the internal figures (the API, like the rest of this hub, has no access control).
+the internal figures, for a caller who says who they are (header X-Actor); each such
+disclosure is audited. (The API, like the rest of this hub, has no authentication: the
+name is declared, not proven.)
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from ..statistics import render
 from ..statistics.monthly import MonthlyTable, monthly_table, parse_month
 from ..statistics.oversight import oversight_figures
+from ..storage.audit import record_disclosure
 from .deps import FactsDep, HubDep
 from .facts_cache import FactsCache
 
@@ -24,6 +27,8 @@ pages_router = APIRouter(include_in_schema=False)
 MonthQ = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM",
                               examples=["2011-03"])]
 PublicQ = Annotated[bool, Query(description="suppress small counts (1-9)")]
+ActorH = Annotated[str | None, Header(alias="X-Actor", description="who takes internal "
+                                      "(public=false) figures; required for them, and audited")]
 
 
 class MonthlyRowModel(BaseModel):
@@ -86,6 +91,18 @@ def _source(hub) -> str:
     return hub.db.engine.url.render_as_string(hide_password=True)
 
 
+def _disclosure(hub, public: bool, actor: str | None, report: str, params: dict) -> None:
+    """Internal figures name who takes them (X-Actor) and are audited; public ones are not."""
+    if public:
+        return
+    if not actor:
+        raise HTTPException(422, [{"loc": ["header", "X-Actor"], "msg": "internal (public=false) "
+                                   "figures show small counts: say who takes them in X-Actor "
+                                   "(audited)", "type": "missing"}])
+    with hub.db.session() as s:
+        record_disclosure(s, actor, report, params)
+
+
 def _table(hub, cache: FactsCache, month: str, public: bool) -> MonthlyTable:
     try:
         parse_month(month)
@@ -104,15 +121,18 @@ def _figures(hub, cache: FactsCache, public: bool) -> list:
 
 
 @router.get("/api/statistics/monthly", response_model=MonthlyTableModel)
-def monthly(hub: HubDep, cache: FactsDep, month: MonthQ, public: PublicQ = True) -> dict:
+def monthly(hub: HubDep, cache: FactsDep, month: MonthQ, public: PublicQ = True,
+            actor: ActorH = None) -> dict:
     """The monthly IDENT/IAFIS interoperability table: by state and county, month and
     cumulative, submissions, IDENT matches, ICE custody and removals by level."""
+    _disclosure(hub, public, actor, "monthly", {"month": month, "format": "json"})
     return _table(hub, cache, month, public).to_dict()
 
 
 @router.get("/api/statistics/oversight", response_model=OversightModel)
-def oversight(hub: HubDep, cache: FactsDep, public: PublicQ = True) -> dict:
+def oversight(hub: HubDep, cache: FactsDep, public: PublicQ = True, actor: ActorH = None) -> dict:
     """Oversight figures, each with its definition and the SQL behind it."""
+    _disclosure(hub, public, actor, "oversight", {"format": "json"})
     figs = _figures(hub, cache, public)
     return {"public": public, "source": _source(hub), "synthetic": True,
             "suppression_rule": render.RULE if public else None,
@@ -121,12 +141,15 @@ def oversight(hub: HubDep, cache: FactsDep, public: PublicQ = True) -> dict:
 
 @pages_router.get("/reports/monthly", response_class=HTMLResponse)
 def monthly_page(hub: HubDep, cache: FactsDep, month: MonthQ,
-                 public: PublicQ = True) -> HTMLResponse:
+                 public: PublicQ = True, actor: ActorH = None) -> HTMLResponse:
+    _disclosure(hub, public, actor, "monthly", {"month": month, "format": "html"})
     return HTMLResponse(render.monthly_html(_table(hub, cache, month, public)))
 
 
 @pages_router.get("/reports/oversight", response_class=HTMLResponse)
-def oversight_page(hub: HubDep, cache: FactsDep, public: PublicQ = True) -> HTMLResponse:
+def oversight_page(hub: HubDep, cache: FactsDep, public: PublicQ = True,
+                   actor: ActorH = None) -> HTMLResponse:
+    _disclosure(hub, public, actor, "oversight", {"format": "html"})
     figs = _figures(hub, cache, public)
     return HTMLResponse(render.oversight_html(
         figs, public=public, source=_source(hub),

@@ -95,13 +95,3 @@ def policy_set(s: Session, base: PolicySet | None = None) -> PolicySet:
     if not rows:
         return base if not base.user_entries else base.with_user_entries(())
     return base.with_user_entries(PolicyEntry.from_dict(r.entry, origin="user") for r in rows)
-
-
-def audit_rows(s: Session, *, action_prefix: str | None = None, limit: int = 500) -> list[dict]:
-    """The audit trail, oldest first (the last ``limit`` rows)."""
-    q = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
-    if action_prefix:
-        q = q.where(AuditRow.action.startswith(action_prefix))
-    rows = list(s.scalars(q))[::-1]
-    return [{"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "action": r.action,
-             "target": r.target, "data": r.data} for r in rows]

@@ -71,8 +71,11 @@ def test_bad_month_is_refused(url):
 
 
 def test_oversight_formats(url):
-    data = json.loads(report(url, "oversight"))
+    data = json.loads(report(url, "oversight", "--by", "analyst"))
     assert not data["public"] and data["synthetic"]
+    trail = json.loads(runner.invoke(app, ["policy", "audit", "--json", "--action", "disclose-",
+                                           "--database", url]).output)
+    assert (trail[-1]["actor"], trail[-1]["target"]) == ("analyst", "statistics/oversight")
     ids = {f["id"] for f in data["figures"]}
     assert {"removals-noncriminal-share", "citizens-cleared", "time-to-iar",
             "detainers-by-county", "rates-by-state", "removals-by-month"} <= ids
@@ -87,8 +90,14 @@ def test_oversight_formats(url):
 def test_api_and_pages(url):
     hub = bootstrap(database_url=url)
     with TestClient(create_app(hub, background_worker=False)) as client:
-        r = client.get("/api/statistics/monthly", params={"month": "2010-03", "public": "false"})
+        internal = {"month": "2010-03", "public": "false"}
+        refused = client.get("/api/statistics/monthly", params=internal)
+        assert refused.status_code == 422 and "X-Actor" in refused.text
+        r = client.get("/api/statistics/monthly", params=internal, headers={"X-Actor": "auditor"})
         assert r.status_code == 200, r.text
+        trail = client.get("/api/audit", params={"action": "disclose-"}).json()
+        assert [(a["actor"], a["data"].get("month"), a["data"].get("via")) for a in trail
+                if a["target"] == "statistics/monthly"][-1] == ("auditor", "2010-03", None)
         t = r.json()
         assert t["month"] == "2010-03" and not t["public"]
         for key in t["columns"]:
