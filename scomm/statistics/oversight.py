@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 
 from ..domain.jurisdictions import STATES, Jurisdictions
 from .counts import Counts, share, tally, tally_by
-from .facts import LEVELS, BookingFact
+from .facts import LEVELS, REMOVED, BookingFact
 from .suppression import RULE, THRESHOLD, is_small, shown, suppress
 
 # --- the facts, in SQL ------------------------------------------------------------------
 # One text for SQLite (>= 3.38, for ->>) and PostgreSQL: JSON through ->>, booleans
 # counted with COUNT(*) FILTER (WHERE ...); only time arithmetic differs (``_secs_sql``).
+IS_REMOVED = "outcome IN (" + ", ".join(f"'{o}'" for o in REMOVED) + ")"
 FACT_SQL = """WITH fact AS (
   SELECT t.id, t.county_fips, substr(t.county_fips, 1, 2) AS state_fips,
          substr(CAST(t.booking_date AS TEXT), 1, 7) AS month, t.received_at,
@@ -54,7 +55,7 @@ FACT_SQL = """WITH fact AS (
   WHERE t.accepted = TRUE AND t.state = 'done' AND t.booking_date IS NOT NULL
 ),
 matched AS (SELECT * FROM fact WHERE searched AND matched),
-removed AS (SELECT * FROM matched WHERE outcome IN ('removed', 'returned'))
+removed AS (SELECT * FROM matched WHERE """ + IS_REMOVED + """)
 """
 
 
@@ -84,8 +85,12 @@ def _n(cond: str) -> str:
     return f"COUNT(*) FILTER (WHERE {cond})"
 
 
+def _nearest_rank_sql(p: int, col: str) -> str:
+    """The p-th percentile of ``col`` by nearest rank, over rows numbered ``rn`` of ``n``."""
+    return f"MAX(CASE WHEN rn = (n * {p} + 99) / 100 THEN {col} END)"
+
+
 USC = _n("lesc_status = 'USC'")
-REMOVED = "outcome IN ('removed', 'returned')"
 
 
 @dataclass
@@ -175,9 +180,10 @@ def _citizens_cleared(matched: list[BookingFact], c: Counts, dialect: str) -> Fi
     days: dict[str, list[int]] = {s: [] for s in CLEARED_STAGES}
     for f in matched:
         if f.cleared_citizen:
-            people[_cleared_stage(f)] += 1
+            stage = _cleared_stage(f)
+            people[stage] += 1
             if f.outcome_date:
-                days[_cleared_stage(f)].append((f.outcome_date - f.booking_date).days)
+                days[stage].append((f.outcome_date - f.booking_date).days)
     rows = [{"stage": s, "people": people[s], "median_days_held": nearest_rank(days[s], 50)}
             for s in CLEARED_STAGES]
     return Figure(
@@ -189,14 +195,14 @@ def _citizens_cleared(matched: list[BookingFact], c: Counts, dialect: str) -> Fi
         "(nearest rank), the time the person was in the process.",
         "cases with outcome us-citizen", "(a count; none)", "count", c.citizens_cleared,
         ["stage", "people", "median_days_held"], rows,
-        FACT_SQL + ", cleared AS (SELECT CASE WHEN custody_at IS NOT NULL THEN 'after ICE custody'\n"
-        "  WHEN detainer_issued THEN 'held on a detainer, before ICE custody'\n"
-        f"  ELSE 'with no detainer' END AS stage, {_days_held_sql(dialect)} AS d\n"
+        FACT_SQL + ", cleared AS (SELECT CASE WHEN custody_at IS NOT NULL THEN "
+        f"'{CLEARED_STAGES[0]}'\n  WHEN detainer_issued THEN '{CLEARED_STAGES[1]}'\n"
+        f"  ELSE '{CLEARED_STAGES[2]}' END AS stage, {_days_held_sql(dialect)} AS d\n"
         "  FROM matched WHERE outcome = 'us-citizen'),\n"
         "ranked AS (SELECT stage, d, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY d) AS rn,\n"
         "  COUNT(*) OVER (PARTITION BY stage) AS n FROM cleared)\n"
         "SELECT stage, COUNT(*) AS people,\n"
-        "  MAX(CASE WHEN rn = (n * 50 + 99) / 100 THEN d END) AS median_days_held\n"
+        f"  {_nearest_rank_sql(50, 'd')} AS median_days_held\n"
         "FROM ranked GROUP BY stage",
         note="The breakdown lists every stage (zero rows included); the query returns the "
              "stages that occur.")
@@ -223,8 +229,8 @@ def _latency(facts: list[BookingFact], attr: str, col: str, fid: str, title: str
         FACT_SQL + f", lat AS (SELECT {_secs_sql(col, dialect)} AS s FROM fact WHERE {col} IS NOT NULL),\n"
         "ranked AS (SELECT s, ROW_NUMBER() OVER (ORDER BY s) AS rn, COUNT(*) OVER () AS n "
         "FROM lat)\n"
-        "SELECT COUNT(*) AS n, MAX(CASE WHEN rn = (n * 50 + 99) / 100 THEN s END) AS median_s,\n"
-        "  MAX(CASE WHEN rn = (n * 90 + 99) / 100 THEN s END) AS p90_s FROM ranked")
+        f"SELECT COUNT(*) AS n, {_nearest_rank_sql(50, 's')} AS median_s,\n"
+        f"  {_nearest_rank_sql(90, 's')} AS p90_s FROM ranked")
 
 
 def _detainers(facts: list[BookingFact], j: Jurisdictions, c: Counts) -> Figure:
@@ -262,6 +268,23 @@ def _per_1000(n: int, pop: float) -> float | None:
     return round(1000.0 * n / pop, 3) if pop > 0 else None
 
 
+_RATE_COLUMNS = ["noncitizen_population", "ident_matches", "removed", "matches_per_1000",
+                 "removals_per_1000"]
+
+
+def _rate_cells(g: Counts, pop: float) -> dict:
+    return {"noncitizen_population": round(pop), "ident_matches": g.ident_matches,
+            "removed": g.removed, "matches_per_1000": _per_1000(g.ident_matches, pop),
+            "removals_per_1000": _per_1000(g.removed, pop)}
+
+
+def _rates_sql(key: str) -> str:
+    """Matches and removals per ``key`` (reference population joined in Python)."""
+    return (FACT_SQL + f"SELECT {key}, {_n('searched AND matched')} AS ident_matches,\n"
+            f"  {_n('searched AND matched AND ' + IS_REMOVED)} AS removed\n"
+            f"FROM fact GROUP BY {key} HAVING {_n('searched')} > 0 ORDER BY {key}")
+
+
 def _rates_by_state(facts: list[BookingFact], j: Jurisdictions, c: Counts) -> Figure:
     pop: dict[str, float] = {}
     for county in j.counties():
@@ -273,9 +296,7 @@ def _rates_by_state(facts: list[BookingFact], j: Jurisdictions, c: Counts) -> Fi
         if g.submissions:
             p = pop.get(sf, 0.0)
             rows.append({"state_fips": sf, "state": STATES.get(sf, ("??", ""))[0],
-                         "noncitizen_population": round(p), "ident_matches": g.ident_matches,
-                         "removed": g.removed, "matches_per_1000": _per_1000(g.ident_matches, p),
-                         "removals_per_1000": _per_1000(g.removed, p)})
+                         **_rate_cells(g, p)})
     total_pop = sum(pop.get(r["state_fips"], 0.0) for r in rows)
     return Figure(
         "rates-by-state", "IDENT matches and removals per 1,000 non-citizen residents, per state",
@@ -284,11 +305,7 @@ def _rates_by_state(facts: list[BookingFact], j: Jurisdictions, c: Counts) -> Fi
         "1,000 over those states. In a simulation these scale with its sampling rate.",
         "IDENT matches (or removals)", "non-citizen residents / 1,000 (2010, reference table)",
         "per 1,000", _per_1000(c.ident_matches, total_pop),
-        ["state_fips", "state", "noncitizen_population", "ident_matches", "removed",
-         "matches_per_1000", "removals_per_1000"], rows,
-        FACT_SQL + f"SELECT state_fips, {_n('searched AND matched')} AS ident_matches,\n"
-        f"  {_n('searched AND matched AND ' + REMOVED)} AS removed\n"
-        f"FROM fact GROUP BY state_fips HAVING {_n('searched')} > 0 ORDER BY state_fips")
+        ["state_fips", "state", *_RATE_COLUMNS], rows, _rates_sql("state_fips"))
 
 
 def _rates_by_county(facts: list[BookingFact], j: Jurisdictions) -> Figure:
@@ -302,20 +319,14 @@ def _rates_by_county(facts: list[BookingFact], j: Jurisdictions) -> Figure:
             except KeyError:
                 p = 0.0
             rows.append({"county_fips": fips, "county": _county_label(j, fips),
-                         "noncitizen_population": round(p), "ident_matches": g.ident_matches,
-                         "removed": g.removed, "matches_per_1000": _per_1000(g.ident_matches, p),
-                         "removals_per_1000": _per_1000(g.removed, p)})
+                         **_rate_cells(g, p)})
     return Figure(
         "rates-by-county", "IDENT matches and removals per 1,000 non-citizen residents, per county",
         "As per state, for each county with at least one submission; counties with no "
         "non-citizen population estimate have no rate.",
         "IDENT matches (or removals)", "non-citizen residents / 1,000 (2010, reference table)",
         "per 1,000", None,
-        ["county_fips", "county", "noncitizen_population", "ident_matches", "removed",
-         "matches_per_1000", "removals_per_1000"], rows,
-        FACT_SQL + f"SELECT county_fips, {_n('searched AND matched')} AS ident_matches,\n"
-        f"  {_n('searched AND matched AND ' + REMOVED)} AS removed\n"
-        f"FROM fact GROUP BY county_fips HAVING {_n('searched')} > 0 ORDER BY county_fips")
+        ["county_fips", "county", *_RATE_COLUMNS], rows, _rates_sql("county_fips"))
 
 
 _LEVEL_COL = {"1": "level_1", "2": "level_2", "3": "level_3", "non-criminal": "non_criminal"}
