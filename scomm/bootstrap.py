@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Mapping
 
 from .agencies import cjis, field_office, ident, lesc, sib
 from .agencies.deps import AgencyDeps
-from .bus import Bus
+from .bus import Bus, Handler
 from .config import Settings
 from .domain.jurisdictions import Jurisdictions
 from .domain.policyset import PolicySet
+from .messages import Step
 from .storage.db import Database, migrate
 
-HANDLERS = {
-    "sib": sib.validate,
-    "cjis": cjis.search,
-    "ident": ident.search,
-    "lesc": lesc.check,
-    "field_office": field_office.open_case,
+HANDLERS: Mapping[Step, Handler[AgencyDeps, Any]] = {
+    Step.SIB: sib.INTAKE,
+    Step.CJIS: cjis.SEARCH,
+    Step.IDENT: ident.SEARCH,
+    Step.LESC: lesc.CHECK,
+    Step.FIELD_OFFICE: field_office.OPEN_CASE,
 }
 
 
@@ -25,14 +28,18 @@ class Hub:
     settings: Settings
     db: Database
     deps: AgencyDeps
-    bus: Bus
+    bus: Bus[AgencyDeps]
+
+    def receive(self, raw: bytes, filename: str | None = None) -> sib.Receipt:
+        """Store the submission durably and queue its intake (a worker runs it)."""
+        with self.db.session() as s:
+            return sib.receive(s, raw, filename)
 
     def submit(self, raw: bytes, filename: str | None = None) -> sib.Receipt:
-        """Store durably, then run intake validation at once (the worker would otherwise)."""
-        with self.db.session() as s:
-            receipt = sib.receive(s, raw, filename)
+        """Store durably, then run intake at once in this process (CLI, demo, simulation)."""
+        receipt = self.receive(raw, filename)
         if not receipt.duplicate:
-            self.bus.drain([receipt.transaction_id], only_steps={"sib"})
+            self.bus.drain([receipt.transaction_id], only_steps={Step.SIB})
         return receipt
 
 
@@ -46,4 +53,5 @@ def bootstrap(settings: Settings | None = None, *, database_url: str | None = No
         migrate(db.engine)
     deps = AgencyDeps(jurisdictions=Jurisdictions.load_default(), min_fingers=settings.min_fingers,
                       policy=policy or PolicySet.packaged())
-    return Hub(settings, db, deps, Bus(db, HANDLERS, deps))
+    return Hub(settings, db, deps, Bus(db, HANDLERS, deps,
+                                      lease=timedelta(seconds=settings.step_lease_seconds)))

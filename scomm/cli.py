@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import signal
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -17,7 +21,7 @@ from sqlalchemy import select
 from .bootstrap import Hub, bootstrap
 from .config import Settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Secure Communities, end to end: booking -> CJIS -> IDENT -> LESC -> ICE.")
 console = Console()
 err = Console(stderr=True)
@@ -239,35 +243,53 @@ def outcome(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
 
 
 @app.command()
-def work(follow: Annotated[bool, typer.Option("--follow", help="keep polling")] = False,
+def work(follow: Annotated[bool, typer.Option("--follow", help="keep polling for new steps")] = False,
+         retry_errors: Annotated[bool, typer.Option(
+             "--retry-errors", help="first give the steps parked in error new attempts")] = False,
+         quiet: Annotated[bool, typer.Option("--quiet", help="print nothing")] = False,
+         exit_with_parent: Annotated[Optional[int], typer.Option(
+             hidden=True, help="exit when this process is no longer our parent")] = None,
          database: DatabaseOpt = None) -> None:
-    """Run the outbox worker: finish every pending step (after a crash, too)."""
+    """Run the outbox worker: finish every pending step (after a crash, too). Any number
+    may run at once, in any number of processes; SIGTERM or Ctrl-C stops it cleanly."""
+    from .processes import exit_with_parent as watch
+    from .worker import stop_on_signals, work as run_worker
+
+    if exit_with_parent:
+        watch(exit_with_parent)
+    stop = threading.Event()
+    stop_on_signals(stop)
     hub = hub_for(database)
-    while True:
-        done = hub.bus.drain()
-        if done:
-            console.print(f"{done} steps done")
-        if not follow:
-            return
-        time.sleep(0.5)
+    if retry_errors:
+        retried = hub.bus.retry_errors()
+        if not quiet:
+            console.print(f"{len(retried)} parked step(s) retried")
+    report = None if quiet else (lambda n: console.print(f"{n} steps done"))
+    run_worker(hub.bus, stop, follow=follow, on_steps=report)
 
 
 @app.command()
 def serve(host: Annotated[Optional[str], typer.Option()] = None,
           port: Annotated[Optional[int], typer.Option()] = None,
+          workers: Annotated[Optional[int], typer.Option(
+              help="worker processes to start beside the API (default SCOMM_WORKERS or 1; "
+                   "0: run `scomm work` apart)")] = None,
           database: DatabaseOpt = None) -> None:
-    """Serve the HTTP API (OpenAPI at /docs) and the pages, with a background worker."""
-    _serve(hub_for(database), host, port)
+    """Serve the HTTP API (OpenAPI at /docs) and the pages, with worker processes."""
+    _serve(hub_for(database), host, port, workers)
 
 
-def _serve(hub: Hub, host: str | None, port: int | None) -> None:
+def _serve(hub: Hub, host: str | None, port: int | None, workers: int | None = None) -> None:
     import uvicorn
 
     from .api.app import create_app
 
     host, port = host or hub.settings.host, port or hub.settings.port
-    console.print(f"serving on http://{host}:{port}  (API docs: /docs; Ctrl-C to stop)")
-    uvicorn.run(create_app(hub, background_worker=True), host=host, port=port, log_level="warning")
+    workers = hub.settings.workers if workers is None else workers
+    console.print(f"serving on http://{host}:{port} with {workers} worker process(es) "
+                  "(API docs: /docs; Ctrl-C to stop)")
+    uvicorn.run(create_app(hub, workers=workers), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=10)
 
 
 @app.command()
@@ -299,5 +321,32 @@ from .cli_simulate import register as _register_simulate  # noqa: E402 - simulat
 _register_simulate(app)
 
 
+def main() -> int:
+    """The ``scomm`` command: any failure is one line naming its reason, never a traceback
+    (``SCOMM_DEBUG=1`` shows it); SIGTERM ends a command as Ctrl-C does."""
+    from .bus import describe_failure
+
+    signal.signal(signal.SIGTERM, _terminated)
+    logging.basicConfig(level=logging.DEBUG if os.environ.get("SCOMM_DEBUG") else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()   # usage errors, Exit and Abort end here with their codes (SystemExit)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last word: a reason, not a traceback
+        if os.environ.get("SCOMM_DEBUG"):
+            raise
+        err.print(f"[red]scomm: {describe_failure(exc)}[/]")
+        return 1
+    return 0
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    sys.exit(main())

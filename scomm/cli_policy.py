@@ -274,7 +274,7 @@ def sweep(at: Annotated[Optional[str], typer.Option("--at", help="as of (ISO; de
           json_: JsonOpt = False, database: DatabaseOpt = None) -> None:
     """Release everyone whose hold lapsed with no ICE custody (outcome detainer-lapsed)."""
     from .agencies.field_office import sweep_lapsed_holds
-    from .bus import now
+    from .clock import now
     when = _when(at) if at else now()
     hub = _hub(database)
     with hub.db.session() as s:

@@ -131,7 +131,8 @@ def print_run(run: dict) -> None:
 
 
 def published_table(scope: str, rows: list[dict]) -> Table:
-    t = Table(title=f"against the published figures (DOMAIN.md): {scope}")
+    t = Table(title=f"against the published figures (ICE IDENT/IAFIS Interoperability "
+                    f"Statistics, GAO-12-708: scomm/data/SOURCES.md): {scope}")
     for col in ("figure", "run", "run %", "95% interval", "published %", "consistent"):
         t.add_column(col, justify="left" if col == "figure" else "right")
     for r in rows:

@@ -13,5 +13,23 @@ class Settings(BaseSettings):
     # Fewest distinct finger positions a criminal tenprint may carry (EBTS allows
     # amputated/bandaged fingers to be declared; we accept up to two missing).
     min_fingers: int = 8
-    # Lowest per-finger quality (0-100) the intake accepts as usable.
-    min_finger_quality: int = 10
+    # A worker's claim on a step lasts this long unless renewed (it is, every third of
+    # it, while the worker lives): a killed worker's step is taken over after at most this.
+    step_lease_seconds: float = 15.0
+    # Worker processes `scomm serve` starts beside the API (0: run `scomm work` apart).
+    workers: int = 1
+    # A submission larger than this is refused (413) before it is read whole. The
+    # largest real EBTS tenprint (14 finger records at 1000 ppi, WSQ) is a few MB.
+    max_submission_bytes: int = 32 * 1024 * 1024
+    # Any other request body (JSON) larger than this is refused (413).
+    max_request_bytes: int = 1024 * 1024
+    # Steps owed (not done, not parked) beyond which new submissions get 503 and are
+    # not stored; the answer's Retry-After says when to try again.
+    max_backlog: int = 200
+    # Submissions being received at once (each body is held in memory until stored).
+    max_submissions_in_flight: int = 16
+    retry_after_seconds: int = 30
+    # How long POST /transactions waits for intake (the ERRT or the acceptance), and
+    # with ?wait=true for the whole chain, before answering 202 with the state so far.
+    intake_wait_seconds: float = 60.0
+    chain_wait_seconds: float = 300.0

@@ -4,14 +4,23 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .messages import EventKind, ResponseKind
 from .storage.tables import CaseRow, EventRow, ResponseRow, TransactionRow
 
 
+MAX_ID = 2**31 - 1   # ids are INTEGER columns: 32 bits on PostgreSQL
+TCN_LENGTH = TransactionRow.__table__.c.tcn.type.length
+
+
 def find_transaction(s: Session, ref: str) -> TransactionRow | None:
-    """By TCN (newest first) or by numeric id."""
-    row = s.scalars(select(TransactionRow).where(TransactionRow.tcn == ref)
-                    .order_by(TransactionRow.accepted.desc(), TransactionRow.id)).first()
-    if row is None and ref.isdigit():
+    """By TCN (the accepted one first) or by numeric id; None for anything else."""
+    if not ref or "\x00" in ref:
+        return None
+    row = None
+    if len(ref) <= TCN_LENGTH:
+        row = s.scalars(select(TransactionRow).where(TransactionRow.tcn == ref)
+                        .order_by(TransactionRow.accepted.desc(), TransactionRow.id)).first()
+    if row is None and ref.isascii() and ref.isdigit() and 0 < int(ref) <= MAX_ID:
         row = s.get(TransactionRow, int(ref))
     return row
 
@@ -34,8 +43,8 @@ def transaction_status(s: Session, t: TransactionRow) -> dict:
                             .order_by(EventRow.id)))
     by_kind = {r.kind: r.summary for r in responses}
     case = s.scalars(select(CaseRow).where(CaseRow.transaction_id == t.id)).first()
-    sre, idr, iar = by_kind.get("SRE"), by_kind.get("IDR"), by_kind.get("IAR")
-    not_forwarded = next((e.data.get("reason") for e in events if e.kind == "not-forwarded"), None)
+    sre, idr, iar = (by_kind.get(k) for k in (ResponseKind.SRE, ResponseKind.IDR, ResponseKind.IAR))
+    not_forwarded = next((e.data.get("reason") for e in events if e.kind == EventKind.NOT_FORWARDED), None)
     return {
         **transaction_summary(t),
         "sha256": t.sha256,

@@ -5,20 +5,32 @@ prints to DHS IDENT (interoperability); otherwise say why not. An opt-out in
 effect for the state (a policy entry with value "effective", see
 ``domain.policyset``) stops the forwarding; a state bureau that does not pass
 IDRs to local agencies is recorded as an event (no change to the chain).
+
+The search runs before the step's write (``prepare``); the write holds the
+enrolment lock and first searches the subjects enrolled since, so two bookings
+of one new person at the same time give one UCN, not two.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
 from .. import interchange as nist
-from ..bus import StepContext, now
+from ..biometrics import Candidate, FingerprintTemplate
+from ..bus import Handler
+from ..clock import now
 from ..domain.rapsheet import Arrest, Charge, RapSheet
+from ..messages import Actor, EventKind, ImmigrationSearch, ResponseKind
+from ..storage.policies import policy_set
 from ..storage.tables import CriminalFingerRow, CriminalSubjectRow
+from .deps import AgencyDeps, Ctx, View
 from .probe import probe_of
+
+ENROLMENT_LOCK = "cjis-enrolment"
 
 
 def new_ucn(sha256: str) -> str:
@@ -26,48 +38,62 @@ def new_ucn(sha256: str) -> str:
     return "U" + base64.b32encode(hashlib.sha256(sha256.encode()).digest()).decode()[:9]
 
 
-def search(ctx: StepContext) -> None:
-    s, tx, deps = ctx.session, ctx.tx, ctx.deps
-    probe = probe_of(ctx)
-    candidates = deps.galleries.cjis.search(s, probe)
-    best = candidates[0] if candidates and candidates[0].decision else None
+@dataclass
+class Search:
+    probe: dict[int, FingerprintTemplate]
+    candidates: list[Candidate]
+    through: int       # the gallery's high-water mark the search saw
+
+
+def _search(view: View) -> Search:
+    probe = probe_of(view.session, view.tx.id)
+    candidates, mark = view.deps.galleries.cjis.search(view.session, probe)
+    return Search(probe, candidates, mark)
+
+
+def _hit(candidates: list[Candidate]) -> Candidate | None:
+    return candidates[0] if candidates and candidates[0].decision else None
+
+
+def _apply(ctx: Ctx, plan: Search) -> None:
+    s, tx = ctx.session, ctx.tx
+    best = _hit(plan.candidates) or _hit(
+        ctx.deps.galleries.cjis.search_after(s, plan.probe, plan.through))
     booking = tx.booking
     arrest = Arrest(date=tx.booking_date, ori=tx.ori, tcn=tx.tcn,
                     charges=[Charge(c["ncic"], c.get("literal", "")) for c in booking["charges"]])
+    candidates = plan.candidates
     if best is not None:
-        subject = s.scalars(select(CriminalSubjectRow)
-                            .where(CriminalSubjectRow.ucn == best.subject_id)).one()
+        subject = s.scalars(select(CriminalSubjectRow).where(CriminalSubjectRow.ucn == best.subject_id)
+                            .with_for_update()).one()
         sheet = RapSheet.from_dict(subject.rapsheet)
-        sheet.arrests.append(arrest)
+        sheet.add_arrest(arrest)
         subject.rapsheet = sheet.to_dict()
-        ctx.emit("cjis", "identified", {"ucn": subject.ucn, "score": best.score,
-                                        "threshold": best.threshold, "match": best.explain(),
-                                        "other_candidates": _others(candidates)}, timed=True)
+        ctx.emit(Actor.CJIS, EventKind.IDENTIFIED, {
+            "ucn": subject.ucn, "score": best.score, "threshold": best.threshold,
+            "match": best.explain(), "other_candidates": _others(candidates)}, timed=True)
     else:
-        subject = _enroll(ctx, probe, arrest)
+        subject = _enroll(ctx, plan.probe, arrest)
         sheet = RapSheet.from_dict(subject.rapsheet)
-        ctx.emit("cjis", "enrolled", {"ucn": subject.ucn, "best_score": candidates[0].score
-                                      if candidates else None, "threshold": _threshold(candidates),
-                                      "other_candidates": _others(candidates)}, timed=True)
+        ctx.emit(Actor.CJIS, EventKind.ENROLLED, {
+            "ucn": subject.ucn, "best_score": candidates[0].score if candidates else None,
+            "threshold": candidates[0].threshold if candidates else None,
+            "other_candidates": _others(candidates)}, timed=True)
     body = nist.encode_response("SRE", tcn=f"SRE{tx.id:010d}", tcr=tx.tcn, ori=tx.ori,
-                                dai="SCOMMCJIS", date=deps.today(),
+                                dai="SCOMMCJIS", date=ctx.deps.today(),
                                 fields={"UCN": subject.ucn, "IDENTIFIED": "Y" if best else "N",
                                         "RAPSHEET": sheet.summary()})
-    ctx.respond("SRE", body, {"ucn": subject.ucn, "identified": best is not None,
-                              "score": best.score if best else None,
-                              "rapsheet": sheet.summary()})
+    ctx.respond(ResponseKind.SRE, body, {"ucn": subject.ucn, "identified": best is not None,
+                                         "score": best.score if best else None,
+                                         "rapsheet": sheet.summary()})
     _interoperability(ctx, subject.ucn)
 
 
-def _others(candidates) -> list[dict]:
+def _others(candidates: list[Candidate]) -> list[dict]:
     return [{"id": c.subject_id, "score": round(c.score, 3)} for c in candidates[:5]]
 
 
-def _threshold(candidates) -> float | None:
-    return candidates[0].threshold if candidates else None
-
-
-def _enroll(ctx: StepContext, probe, arrest: Arrest) -> CriminalSubjectRow:
+def _enroll(ctx: Ctx, probe: dict[int, FingerprintTemplate], arrest: Arrest) -> CriminalSubjectRow:
     b = ctx.tx.booking
     ucn = new_ucn(ctx.tx.sha256)
     subject = CriminalSubjectRow(ucn=ucn, name=b["name"] or "", dob=_date(b["dob"]), sex=b["sex"],
@@ -85,27 +111,29 @@ def _date(v: str | None) -> date | None:
     return date.fromisoformat(v) if v else None
 
 
-def _interoperability(ctx: StepContext, ucn: str) -> None:
+def _interoperability(ctx: Ctx, ucn: str) -> None:
     """Forward to IDENT if the county was activated on the booking date, unless an
     opt-out in effect (and honoured by the policy set) stops it for the state."""
-    from ..storage.policies import policy_set
     j, tx = ctx.deps.jurisdictions, ctx.tx
     activation = j.activation(tx.county_fips, tx.booking_date)
     county = j.county(tx.county_fips)
     fwd = policy_set(ctx.session, ctx.deps.policy).forwarding(county.state_code, county.fips,
                                                               tx.booking_date)
     if activation.activated and fwd.stopped:
-        ctx.emit("cjis", "not-forwarded", {"reason": fwd.reason, "activation": activation.reason,
-                                           "policy_entries": fwd.entry_ids()})
+        ctx.emit(Actor.CJIS, EventKind.NOT_FORWARDED, {
+            "reason": fwd.reason, "activation": activation.reason, "policy_entries": fwd.entry_ids()})
         ctx.finish()
     elif activation.activated:
-        ctx.emit("cjis", "forwarded-to-ident", {"reason": activation.reason})
+        ctx.emit(Actor.CJIS, EventKind.FORWARDED_TO_IDENT, {"reason": activation.reason})
         if fwd.sib_forwards_idr.value is False:
             # The IDENT response still reaches ICE; the state bureau keeps it from the jail.
-            ctx.emit("cjis", "idr-not-passed-to-local-agency", {
+            ctx.emit(Actor.CJIS, EventKind.IDR_NOT_PASSED_ON, {
                 "reason": fwd.sib_forwards_idr.reason,
                 "policy_entries": [e.id for e in fwd.sib_forwards_idr.entries]})
-        ctx.send("ident", {"ucn": ucn})
+        ctx.send(ImmigrationSearch(ucn=ucn))
     else:
-        ctx.emit("cjis", "not-forwarded", {"reason": activation.reason})
+        ctx.emit(Actor.CJIS, EventKind.NOT_FORWARDED, {"reason": activation.reason})
         ctx.finish()
+
+
+SEARCH: Handler[AgencyDeps, Search] = Handler(apply=_apply, prepare=_search, lock=ENROLMENT_LOCK)

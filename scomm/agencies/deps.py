@@ -1,10 +1,11 @@
-"""What the agencies need from outside: the galleries, the jurisdictions, the clock."""
+"""What the agencies need from outside: the galleries, the jurisdictions, the policy, the clock."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
+from ..bus import StepContext, StepView
 from ..domain.jurisdictions import Jurisdictions
 from ..domain.policyset import PolicySet
 from .galleries import Galleries
@@ -17,3 +18,9 @@ class AgencyDeps:
     today: Callable[[], date] = date.today
     min_fingers: int = 8
     policy: PolicySet = field(default_factory=PolicySet.packaged)  # user entries: storage.policies
+
+
+View = StepView[AgencyDeps]
+"""A step's prepare phase (read-only)."""
+Ctx = StepContext[AgencyDeps]
+"""A step's apply phase (one write)."""

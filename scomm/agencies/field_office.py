@@ -19,14 +19,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..bus import StepContext, as_utc, now
+from ..bus import Handler
+from ..clock import as_utc, now
 from ..domain import hold as hold_clock
 from ..domain.detainer import FORMS
 from ..domain.frameworks.base import ImmigrationContext
 from ..domain.immigration import Encounter, ImmigrationStatus
 from ..domain.policyset import policy_origin
+from ..messages import Actor, CaseReferral, EventKind
 from ..storage.policies import policy_set
 from ..storage.tables import AuditRow, CaseRow, EventRow, IdentityRow
+from .deps import AgencyDeps, Ctx
 from .lesc import prior_convictions
 
 OUTCOMES = ("removed", "returned", "released", "proceedings-terminated", "us-citizen",
@@ -36,19 +39,20 @@ RELEASED = "released-by-jail"
 IN_CUSTODY = "in-ice-custody"
 
 
-def open_case(ctx: StepContext) -> None:
+def open_case(ctx: Ctx, _plan: None) -> None:
     s, tx, deps = ctx.session, ctx.tx, ctx.deps
+    message: CaseReferral = ctx.message
     on = tx.booking_date
     policy = policy_set(s, deps.policy)
     county = deps.jurisdictions.county(tx.county_fips)
     office = deps.jurisdictions.field_office_for(tx.county_fips)
     choice = policy.framework_choice(on)
-    convictions = prior_convictions(ctx, ctx.payload["ucn"])
+    convictions = prior_convictions(s, message.ucn, on)
     charges = [c["ncic"] for c in (tx.booking or {}).get("charges", [])]
-    context = ImmigrationContext.from_record(_encounters(s, ctx.payload.get("fin")), on,
+    context = ImmigrationContext.from_record(_encounters(s, message.fin), on,
                                              pending_charges=charges)
     classification = choice.framework.classify(convictions, context)
-    status = ImmigrationStatus(**ctx.payload["status"])
+    status = ImmigrationStatus(**message.status)
     agreement = policy.agreement(county.state_code, county.fips, on, convictions=convictions,
                                  level=classification.level, pending_charge=bool(charges),
                                  prior_removal=context.previously_removed
@@ -66,7 +70,7 @@ def open_case(ctx: StepContext) -> None:
                    detainer=detainer.to_dict(), framework=choice.id,
                    agreement=agreement.to_dict(), detainer_honoured=honoured)
     s.add(case)
-    ctx.emit("field_office", "case-opened", {
+    ctx.emit(Actor.FIELD_OFFICE, EventKind.CASE_OPENED, {
         "field_office": case.field_office, "framework": choice.id,
         "framework_reason": choice.reason, "level": classification.level,
         "priority": classification.priority, "category": classification.category,
@@ -108,11 +112,11 @@ def _iso(t: datetime) -> str:
     return t.isoformat()
 
 
-def _record(s: Session, case: CaseRow, actor: str, action: str, kind: str, data: dict,
+def _record(s: Session, case: CaseRow, actor: str, action: str, kind: EventKind, data: dict,
             at: datetime) -> None:
     s.add(AuditRow(at=now(), actor=actor, action=action, target=f"case/{case.id}",
                    data={**data, "at": _iso(at)}))
-    s.add(EventRow(transaction_id=case.transaction_id, at=at, actor="field_office", kind=kind,
+    s.add(EventRow(transaction_id=case.transaction_id, at=at, actor=Actor.FIELD_OFFICE, kind=kind,
                    data={**data, "by": actor}))
 
 
@@ -126,8 +130,8 @@ def record_outcome(s: Session, case: CaseRow, outcome: str, actor: str, note: st
     case.outcome, case.outcome_at, case.status = outcome, at, "closed"
     s.add(AuditRow(at=now(), actor=actor, action="record-outcome", target=f"case/{case.id}",
                    data={"from": previous, "to": outcome, "note": note, "at": _iso(at)}))
-    s.add(EventRow(transaction_id=case.transaction_id, at=at, actor="field_office",
-                   kind="outcome-recorded", data={"outcome": outcome, "by": actor, "note": note}))
+    s.add(EventRow(transaction_id=case.transaction_id, at=at, actor=Actor.FIELD_OFFICE,
+                   kind=EventKind.OUTCOME_RECORDED, data={"outcome": outcome, "by": actor, "note": note}))
 
 
 def record_release(s: Session, case: CaseRow, at: datetime, actor: str) -> dict:
@@ -155,7 +159,7 @@ def record_release(s: Session, case: CaseRow, at: datetime, actor: str) -> dict:
                      "excludes_weekends": excludes, "form": det.get("form"),
                      "reasons": st.reasons[:-1]}
         case.status = HELD
-        _record(s, case, actor, "hold-start", "hold-started", dict(case.hold), at)
+        _record(s, case, actor, "hold-start", EventKind.HOLD_STARTED, dict(case.hold), at)
         return dict(case.hold)
     why = ("no hold requested" + (f" ({det.get('request')} request {det.get('form')})"
                                   if det.get("issued") else "")
@@ -164,7 +168,7 @@ def record_release(s: Session, case: CaseRow, at: datetime, actor: str) -> dict:
     case.hold = {"release_at": _iso(at), "lapses_at": None, "excluded_days": [],
                  "declined": requested, "reasons": [why]}
     case.status = RELEASED
-    _record(s, case, actor, "jail-release", "released-by-jail", dict(case.hold), at)
+    _record(s, case, actor, "jail-release", EventKind.RELEASED_BY_JAIL, dict(case.hold), at)
     return dict(case.hold)
 
 
@@ -180,7 +184,7 @@ def record_custody(s: Session, case: CaseRow, at: datetime, actor: str) -> None:
     else:
         where = "no hold in force"
     case.custody_at, case.status = at, IN_CUSTODY
-    _record(s, case, actor, "ice-custody", "ice-custody", {"custody_at": _iso(at),
+    _record(s, case, actor, "ice-custody", EventKind.ICE_CUSTODY, {"custody_at": _iso(at),
                                                            "note": where}, at)
 
 
@@ -190,7 +194,7 @@ def sweep_lapsed_holds(s: Session, at: datetime, actor: str) -> list[int]:
     Returns the case ids."""
     closed = []
     q = (select(CaseRow).where(CaseRow.status == HELD, CaseRow.custody_at.is_(None),
-                               CaseRow.outcome.is_(None)).order_by(CaseRow.id))
+                               CaseRow.outcome.is_(None)).order_by(CaseRow.id).with_for_update())
     for case in s.scalars(q):
         lapses = datetime.fromisoformat(case.hold["lapses_at"])
         if as_utc(at) >= as_utc(lapses):
@@ -201,5 +205,9 @@ def sweep_lapsed_holds(s: Session, at: datetime, actor: str) -> list[int]:
     return closed
 
 
-def case_for(s: Session, transaction_id: int) -> CaseRow | None:
-    return s.scalars(select(CaseRow).where(CaseRow.transaction_id == transaction_id)).first()
+def case_for(s: Session, transaction_id: int, *, for_update: bool = False) -> CaseRow | None:
+    q = select(CaseRow).where(CaseRow.transaction_id == transaction_id)
+    return s.scalars(q.with_for_update() if for_update else q).first()
+
+
+OPEN_CASE: Handler[AgencyDeps, None] = Handler(apply=open_case)

@@ -4,15 +4,23 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .. import interchange as nist
-from ..bus import StepContext
+from ..biometrics import Candidate
+from ..bus import Handler
 from ..domain.immigration import Encounter
+from ..messages import Actor, EventKind, ImmigrationSearch, ResponseKind, StatusQuery
 from ..storage.tables import IdentityRow
+from .deps import AgencyDeps, Ctx, View
 from .probe import probe_of
 
 
-def search(ctx: StepContext) -> None:
+def _search(view: View) -> list[Candidate]:
+    probe = probe_of(view.session, view.tx.id)
+    return view.deps.galleries.ident.search(view.session, probe)[0]
+
+
+def _apply(ctx: Ctx, candidates: list[Candidate]) -> None:
     s, tx = ctx.session, ctx.tx
-    candidates = ctx.deps.galleries.ident.search(s, probe_of(ctx))
+    message: ImmigrationSearch = ctx.message
     best = candidates[0] if candidates and candidates[0].decision else None
     summary = {"match": best is not None, "fin": best.subject_id if best else None,
                "score": best.score if best else (candidates[0].score if candidates else None),
@@ -20,14 +28,18 @@ def search(ctx: StepContext) -> None:
     body = nist.encode_response("IDR", tcn=f"IDR{tx.id:010d}", tcr=tx.tcn, ori=tx.ori,
                                 dai="SCOMMIDNT", date=ctx.deps.today(),
                                 fields={"MATCH": "Y" if best else "N", "FIN": summary["fin"] or ""})
-    ctx.respond("IDR", body, summary)
+    ctx.respond(ResponseKind.IDR, body, summary)
     if best is None:
-        ctx.emit("ident", "no-match", {**summary, "candidates": [
+        ctx.emit(Actor.IDENT, EventKind.NO_MATCH, {**summary, "candidates": [
             {"id": c.subject_id, "score": round(c.score, 3)} for c in candidates[:5]]}, timed=True)
         ctx.finish()
         return
-    identity = s.scalars(select(IdentityRow).where(IdentityRow.fin == best.subject_id)).one()
+    identity = s.scalars(select(IdentityRow).where(IdentityRow.fin == best.subject_id)
+                         .with_for_update()).one()
     booking = Encounter("criminal_booking", tx.booking_date, place=tx.ori or "")
     identity.encounters = [*identity.encounters, booking.to_dict()]
-    ctx.emit("ident", "match", {**summary, "match_detail": best.explain()}, timed=True)
-    ctx.send("lesc", {"fin": identity.fin, "ucn": ctx.payload.get("ucn")})
+    ctx.emit(Actor.IDENT, EventKind.MATCH, {**summary, "match_detail": best.explain()}, timed=True)
+    ctx.send(StatusQuery(fin=identity.fin, ucn=message.ucn))
+
+
+SEARCH: Handler[AgencyDeps, list[Candidate]] = Handler(apply=_apply, prepare=_search)

@@ -5,32 +5,38 @@ convictions before the booking date.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .. import interchange as nist
-from ..bus import StepContext
+from ..bus import Handler
 from ..domain import ncic
 from ..domain.immigration import Encounter, determine_status
-from ..domain.rapsheet import RapSheet
+from ..domain.rapsheet import Conviction, RapSheet
+from ..messages import Actor, CaseReferral, EventKind, ResponseKind, StatusQuery
 from ..storage.tables import CriminalSubjectRow, IdentityRow
+from .deps import AgencyDeps, Ctx
 
 
-def prior_convictions(ctx: StepContext, ucn: str):
-    subject = ctx.session.scalars(select(CriminalSubjectRow)
-                                  .where(CriminalSubjectRow.ucn == ucn)).one()
-    return RapSheet.from_dict(subject.rapsheet).convictions(before=ctx.tx.booking_date)
+def prior_convictions(s: Session, ucn: str, booking_date: date) -> list[Conviction]:
+    subject = s.scalars(select(CriminalSubjectRow).where(CriminalSubjectRow.ucn == ucn)).one()
+    return RapSheet.from_dict(subject.rapsheet).convictions(before=booking_date)
 
 
-def check(ctx: StepContext) -> None:
+def _apply(ctx: Ctx, _plan: None) -> None:
     s, tx = ctx.session, ctx.tx
-    identity = s.scalars(select(IdentityRow).where(IdentityRow.fin == ctx.payload["fin"])).one()
+    message: StatusQuery = ctx.message
+    identity = s.scalars(select(IdentityRow).where(IdentityRow.fin == message.fin)).one()
     charges = [c["ncic"] for c in tx.booking["charges"]]
     known = [c for c in charges if ncic.is_known(c)]
-    iaq = {"fin": identity.fin, "ucn": ctx.payload["ucn"],
+    iaq = {"fin": identity.fin, "ucn": message.ucn,
            "most_serious_charge": ncic.most_serious(known).code if known else None}
-    ctx.emit("lesc", "iaq-received", iaq)
+    ctx.emit(Actor.LESC, EventKind.IAQ_RECEIVED, iaq)
     encounters = [Encounter.from_dict(e) for e in identity.encounters]
-    status = determine_status(encounters, tx.booking_date, prior_convictions(ctx, iaq["ucn"]))
+    status = determine_status(encounters, tx.booking_date,
+                              prior_convictions(s, message.ucn, tx.booking_date))
     summary = {**iaq, **status.to_dict()}
     body = nist.encode_response("IAR", tcn=f"IAR{tx.id:010d}", tcr=tx.tcn, ori=tx.ori,
                                 dai="SCOMMLESC", date=ctx.deps.today(),
@@ -38,6 +44,9 @@ def check(ctx: StepContext) -> None:
                                         "REMOVABLE": "Y" if status.removable else "N",
                                         "CHARGE": iaq["most_serious_charge"] or "",
                                         "REASONS": "; ".join(status.reasons)})
-    ctx.respond("IAR", body, summary)
-    ctx.emit("lesc", "iar-sent", summary, timed=True)
-    ctx.send("field_office", {**ctx.payload, "status": status.to_dict()})
+    ctx.respond(ResponseKind.IAR, body, summary)
+    ctx.emit(Actor.LESC, EventKind.IAR_SENT, summary, timed=True)
+    ctx.send(CaseReferral(fin=message.fin, ucn=message.ucn, status=status.to_dict()))
+
+
+CHECK: Handler[AgencyDeps, None] = Handler(apply=_apply)

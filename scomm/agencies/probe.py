@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from .. import interchange as nist
 from ..biometrics import ExtractionError, FingerprintImage, FingerprintTemplate, extract
 from ..bus import StepContext
-from .. import interchange as nist
 from ..storage.tables import ProbeFingerRow
 
 MIN_FINGER_QUALITY = 20
@@ -55,6 +56,6 @@ def store(ctx: StepContext, probe: dict[int, FingerprintTemplate]) -> None:
                                        template=tpl.to_iso(), quality=tpl.quality))
 
 
-def probe_of(ctx: StepContext) -> dict[int, FingerprintTemplate]:
-    rows = ctx.session.scalars(select(ProbeFingerRow).where(ProbeFingerRow.transaction_id == ctx.tx.id))
+def probe_of(s: Session, transaction_id: int) -> dict[int, FingerprintTemplate]:
+    rows = s.scalars(select(ProbeFingerRow).where(ProbeFingerRow.transaction_id == transaction_id))
     return {r.finger: FingerprintTemplate.from_iso(r.template) for r in rows}

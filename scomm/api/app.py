@@ -1,55 +1,50 @@
-"""FastAPI application: transactions API (OpenAPI at /docs) and the pages."""
+"""FastAPI application: transactions API (OpenAPI at /docs) and the pages.
+
+The API process answers and stores; the chain runs in workers: child processes
+(``workers``, what ``scomm serve`` starts), a thread (``worker_thread``, for
+tests), or ``scomm work`` processes of their own. Nothing heavy runs on the
+event loop.
+"""
 from __future__ import annotations
 
-import threading
 import time
 from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from ..bootstrap import Hub
+from ..worker import WorkerProcesses, WorkerThread
+from . import dashboard, guards, pages, policies, statistics, transactions
 from .facts_cache import FactsCache
-from . import dashboard, pages, statistics, transactions
-from . import policies
 
 
-class Worker:
-    """Drains the outbox in a background thread while the server runs."""
-
-    def __init__(self, hub: Hub, interval: float = 0.5):
-        self.hub, self.interval = hub, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="scomm-worker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            if not self.hub.bus.drain():
-                self._stop.wait(self.interval)
-
-
-def create_app(hub: Hub, *, background_worker: bool = True) -> FastAPI:
-    worker = Worker(hub) if background_worker else None
+def create_app(hub: Hub, *, workers: int = 0, worker_thread: bool = False) -> FastAPI:
+    runners: list[Any] = []
+    if workers:
+        runners.append(WorkerProcesses(hub.settings.database_url, workers))
+    if worker_thread:
+        runners.append(WorkerThread(hub.bus))
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
-        if worker:
-            worker.start()
-        yield
-        if worker:
-            worker.stop()
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        for r in runners:
+            r.start()
+        try:
+            yield
+        finally:
+            for r in runners:
+                r.stop()
 
     app = FastAPI(title="scomm", version="0.1.0", lifespan=lifespan,
                   description="Secure Communities hub: submit ANSI/NIST criminal tenprint "
                               "submissions, follow them through CJIS, IDENT, LESC and the "
-                              "ICE field office, and record outcomes.")
+                              "ICE field office, and record outcomes.",
+                  responses={413: {"description": "request body over the limit (not stored)"},
+                             422: {"description": "a parameter or the body is not acceptable; "
+                                   "every problem named"}})
     app.state.hub = hub
     app.state.facts = FactsCache()
     app.include_router(transactions.router)
@@ -59,9 +54,17 @@ def create_app(hub: Hub, *, background_worker: bool = True) -> FastAPI:
     app.include_router(statistics.pages_router)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=dashboard.STATIC), name="static")
+    guards.install(app, hub.settings.retry_after_seconds)
+
+    def limit_for(scope: Scope) -> int:
+        if scope["method"] == "POST" and scope["path"].rstrip("/") == transactions.router.prefix:
+            return hub.settings.max_submission_bytes
+        return hub.settings.max_request_bytes
+    app.add_middleware(guards.RequestGuard, limit_for=limit_for)
 
     @app.get("/health", tags=["system"])
-    def health() -> dict:
+    async def health() -> dict[str, Any]:
+        """Liveness: answered on the event loop, never behind the chain's work."""
         return {"status": "ok", "time": time.time()}
 
     return app

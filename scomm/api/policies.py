@@ -5,23 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ..agencies.field_office import (OutcomeError, case_for, record_custody, record_release,
                                      sweep_lapsed_holds)
-from ..bus import now
+from ..clock import now
+from ..domain.hold import check_clock_time
 from ..domain.agreements import TOPICS, history
 from ..domain.policyset import PolicyFileError, PolicySet, parse_entries
 from ..storage.audit import audit_rows
 from ..storage.policies import PolicyNotFound, add_entry, policy_set, retire_entry
 from ..views import find_transaction
-from .deps import HubDep, SessionDep
+from .deps import HubDep, SessionDep, WriteSessionDep
+from .params import ActorHeader, Ref
 
 router = APIRouter(prefix="/api", tags=["policies"])
-ActorHeader = Annotated[str, Header(alias="X-Actor", min_length=1,
-                                    description="who makes the change (audited)")]
 
 
 def _problems(exc: PolicyFileError) -> JSONResponse:
@@ -73,7 +73,7 @@ def show_policy(state: str, s: SessionDep, hub: HubDep,
 @router.post("/policies", status_code=201,
              responses={422: {"description": "every problem, by field"}})
 def post_policies(body: Annotated[Any, Body(description="one PolicyEntry object or a list")],
-                  actor: ActorHeader, s: SessionDep) -> Any:
+                  actor: ActorHeader, s: WriteSessionDep) -> Any:
     """Add or override user entries (audited). All entries validate or none is stored."""
     try:
         parse_entries(body)
@@ -84,7 +84,8 @@ def post_policies(body: Annotated[Any, Body(description="one PolicyEntry object 
 
 
 @router.delete("/policies/{entry_id}")
-def delete_policy(entry_id: str, actor: ActorHeader, s: SessionDep) -> dict[str, Any]:
+def delete_policy(entry_id: Annotated[str, Path(max_length=120)], actor: ActorHeader,
+                  s: WriteSessionDep) -> dict[str, Any]:
     """Retire a user entry (audited); the record underneath applies again."""
     try:
         e = retire_entry(s, entry_id, actor)
@@ -103,12 +104,19 @@ def get_audit(s: SessionDep, action: str | None = None,
 # ---------------------------------------------------------------- the jail's side
 
 class AtIn(BaseModel):
-    at: datetime = Field(description="ISO date-time (simulated or real)")
+    at: datetime = Field(description="ISO date-time (simulated or real), in the years the hold "
+                                     "clock counts (1971-2199)")
+
+    @field_validator("at")
+    @classmethod
+    def _countable(cls, v: datetime) -> datetime:
+        check_clock_time(v)
+        return v
 
 
-def _case(s, ref: str):
+def _case(s, ref: str, *, for_update: bool = False):
     t = find_transaction(s, ref)
-    case = case_for(s, t.id) if t else None
+    case = case_for(s, t.id, for_update=for_update) if t else None
     if case is None:
         raise HTTPException(404, f"no field-office case for {ref!r}")
     return case
@@ -121,7 +129,7 @@ def _case_out(case) -> dict[str, Any]:
 
 
 @router.post("/cases/sweep-holds", tags=["cases"])
-def post_sweep(actor: ActorHeader, s: SessionDep, at: datetime | None = None) -> dict[str, Any]:
+def post_sweep(actor: ActorHeader, s: WriteSessionDep, at: datetime | None = None) -> dict[str, Any]:
     """Close every hold that lapsed by ``at`` (default now) with no ICE custody."""
     when = at or now()
     return {"at": when.isoformat(), "lapsed": sweep_lapsed_holds(s, when, actor)}
@@ -129,28 +137,30 @@ def post_sweep(actor: ActorHeader, s: SessionDep, at: datetime | None = None) ->
 
 def _record_on_case(s, ref: str, record, at: datetime, actor: str) -> dict[str, Any]:
     """Apply a field-office recorder to the case; a conflicting record is a 409."""
-    case = _case(s, ref)
+    case = _case(s, ref, for_update=True)
     try:
         record(s, case, at, actor)
     except OutcomeError as exc:
         raise HTTPException(409, str(exc))
+    except ValueError as exc:   # a time the hold clock cannot count from
+        raise HTTPException(422, str(exc))
     return _case_out(case)
 
 
 @router.post("/cases/{ref}/release", tags=["cases"])
-def post_release(ref: str, body: AtIn, actor: ActorHeader, s: SessionDep) -> dict[str, Any]:
+def post_release(ref: Ref, body: AtIn, actor: ActorHeader, s: WriteSessionDep) -> dict[str, Any]:
     """The jail was due to release the person at ``at``: the hold starts, or release."""
     return _record_on_case(s, ref, record_release, body.at, actor)
 
 
 @router.post("/cases/{ref}/custody", tags=["cases"])
-def post_custody(ref: str, body: AtIn, actor: ActorHeader, s: SessionDep) -> dict[str, Any]:
+def post_custody(ref: Ref, body: AtIn, actor: ActorHeader, s: WriteSessionDep) -> dict[str, Any]:
     """ICE took custody at ``at``."""
     return _record_on_case(s, ref, record_custody, body.at, actor)
 
 
 @router.get("/cases/{ref}", tags=["cases"])
-def get_case(ref: str, s: SessionDep) -> dict[str, Any]:
+def get_case(ref: Ref, s: SessionDep) -> dict[str, Any]:
     """The case with its policy: framework, agreement, detainer, hold, custody."""
     case = _case(s, ref)
     return {**_case_out(case), "framework": case.framework, "level": case.level,

@@ -20,6 +20,7 @@ from ..statistics.oversight import oversight_figures
 from ..storage.audit import record_disclosure
 from .deps import FactsDep, HubDep
 from .facts_cache import FactsCache
+from .params import TEXT
 
 router = APIRouter(tags=["statistics"])
 pages_router = APIRouter(include_in_schema=False)
@@ -27,8 +28,10 @@ pages_router = APIRouter(include_in_schema=False)
 MonthQ = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM",
                               examples=["2011-03"])]
 PublicQ = Annotated[bool, Query(description="suppress small counts (1-9)")]
-ActorH = Annotated[str | None, Header(alias="X-Actor", description="who takes internal "
-                                      "(public=false) figures; required for them, and audited")]
+ActorH = Annotated[str | None, Header(alias="X-Actor", min_length=1, max_length=80,
+                                      pattern=TEXT.replace("*", "+"),
+                                      description="who takes internal (public=false) figures; "
+                                      "required for them, and audited")]
 
 
 class MonthlyRowModel(BaseModel):
@@ -108,14 +111,14 @@ def _table(hub, cache: FactsCache, month: str, public: bool) -> MonthlyTable:
         parse_month(month)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
-    with hub.db.session() as s:
+    with hub.db.read() as s:
         return cache.derived(s, ("monthly", month, public), lambda facts: monthly_table(
             [f for f in facts if f.month <= month], month, hub.deps.jurisdictions,
             public=public, source=_source(hub)))
 
 
 def _figures(hub, cache: FactsCache, public: bool) -> list:
-    with hub.db.session() as s:
+    with hub.db.read() as s:
         return cache.derived(s, ("oversight", public), lambda facts: oversight_figures(
             facts, hub.deps.jurisdictions, public=public, dialect=hub.db.engine.dialect.name))
 

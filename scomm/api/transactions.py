@@ -1,19 +1,31 @@
-"""/transactions: submit raw ANSI/NIST, read status and responses, record outcomes."""
+"""/transactions: submit raw ANSI/NIST, read status and responses, record outcomes.
+
+A submission is stored (committed) before anything else; a worker runs intake
+and the chain. The answer waits, without holding the event loop, for intake
+(``?wait=true``: for the whole chain) up to a bound, then says where it stands.
+"""
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+import time
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ..agencies.field_office import OUTCOMES, OutcomeError, case_for, record_outcome
+from ..bootstrap import Hub
+from ..messages import FINAL_STATES, ResponseKind, TxState
 from ..storage.tables import ResponseRow, TransactionRow
 from ..views import find_transaction, transaction_status, transaction_summary
-from .deps import HubDep, SessionDep
+from .deps import HubDep, SessionDep, WriteSessionDep
+from .params import TEXT, Filename, Ref
 
 router = APIRouter(prefix="/transactions", tags=["transactions"])
-FINAL = {"done", "rejected", "error"}
+NOTE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"   # text with tabs and line breaks
 
 
 class ProblemOut(BaseModel):
@@ -26,41 +38,107 @@ class SubmissionOut(BaseModel):
     transaction: int
     tcn: str | None
     accepted: bool
-    state: str
+    state: str = Field(description="received (stored, intake pending) | queued (accepted, the "
+                                   "chain running) | done | rejected | error")
     duplicate: bool
     sha256: str
     errors: list[ProblemOut]
 
 
+class Detail(BaseModel):
+    detail: str
+
+
+class BusyOut(BaseModel):
+    detail: str
+    stored: bool = Field(description="always false: the submission was not stored; send it again")
+    retry_after: int
+
+
 class OutcomeIn(BaseModel):
-    outcome: str = Field(description=f"one of {', '.join(OUTCOMES)}")
-    by: str = Field(min_length=1, description="who records it (audited)")
-    note: str = ""
+    outcome: Literal[OUTCOMES] = Field(description="the case's outcome")  # type: ignore[valid-type]
+    by: str = Field(min_length=1, max_length=80, pattern=TEXT.replace("*", "+"),
+                    description="who records it (audited)")
+    note: str = Field("", max_length=2000, pattern=NOTE)
+
+
+class OutcomeOut(BaseModel):
+    case: int
+    outcome: str
+    by: str
 
 
 @router.post("", response_model=SubmissionOut, status_code=202,
-             responses={200: {"description": "duplicate: the first result"},
-                        422: {"description": "rejected, every problem named"}},
+             responses={200: {"model": SubmissionOut, "description": "duplicate: the first result"},
+                        202: {"description": "stored; accepted, or still in intake (see state)"},
+                        413: {"model": Detail, "description": "larger than the limit; not stored"},
+                        422: {"model": SubmissionOut, "description": "rejected: every problem "
+                              "named (an ERRT was sent)"},
+                        503: {"model": BusyOut, "description": "the hub is saturated; not stored"}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
 async def submit(request: Request, hub: HubDep, response: Response,
                  wait: Annotated[bool, Query(description="wait until the chain is done")] = False,
-                 filename: Annotated[str | None, Query(max_length=255)] = None) -> SubmissionOut:
+                 filename: Filename = None) -> Any:
     """Submit one ANSI/NIST-ITL transaction (raw bytes). Stored durably before the answer."""
-    raw = await request.body()
-    receipt = hub.submit(raw, filename)
-    if wait and not receipt.duplicate:
-        hub.bus.drain([receipt.transaction_id])
-    with hub.db.session() as s:
-        t = s.get(TransactionRow, receipt.transaction_id)
-        out = SubmissionOut(transaction=t.id, tcn=t.tcn, accepted=t.accepted, state=t.state,
-                            duplicate=receipt.duplicate, sha256=t.sha256,
-                            errors=[ProblemOut(**e) for e in t.errors or []])
+    busy = await _busy(request, hub)
+    if busy is not None:
+        return busy
+    request.app.state.submitting = getattr(request.app.state, "submitting", 0) + 1
+    try:
+        raw = await request.body()    # bounded by the request guard
+        receipt = await run_in_threadpool(hub.receive, raw, filename)
+    finally:
+        request.app.state.submitting -= 1
+    if not receipt.duplicate:
+        await _wait(hub, receipt.transaction_id, whole_chain=wait)
+    out = await run_in_threadpool(_submission, hub, receipt.transaction_id, receipt.duplicate)
     if receipt.duplicate:
         response.status_code = 200
-    elif not out.accepted:
+    elif out.state == TxState.REJECTED:
         response.status_code = 422
     return out
+
+
+async def _busy(request: Request, hub: Hub) -> JSONResponse | None:
+    """503 (not stored) when the backlog or the submissions in flight pass their bounds."""
+    s = hub.settings
+    inflight = getattr(request.app.state, "submitting", 0)
+    backlog = await run_in_threadpool(hub.bus.backlog)
+    if backlog < s.max_backlog and inflight < s.max_submissions_in_flight:
+        return None
+    why = (f"{backlog} steps owed (bound {s.max_backlog})" if backlog >= s.max_backlog
+           else f"{inflight} submissions being received")
+    body = BusyOut(detail=f"the hub is saturated ({why}): not stored; send it again after "
+                          f"{s.retry_after_seconds} s", stored=False, retry_after=s.retry_after_seconds)
+    return JSONResponse(body.model_dump(), status_code=503,
+                        headers={"Retry-After": str(s.retry_after_seconds)})
+
+
+async def _wait(hub: Hub, transaction_id: int, *, whole_chain: bool) -> None:
+    """Poll (off the event loop) until intake, or the whole chain, is over, within bounds."""
+    s = hub.settings
+    deadline = time.monotonic() + (s.chain_wait_seconds if whole_chain else s.intake_wait_seconds)
+    delay = 0.02
+    while time.monotonic() < deadline:
+        state = await run_in_threadpool(_state, hub, transaction_id)
+        if state in FINAL_STATES or (not whole_chain and state != TxState.RECEIVED):
+            return
+        await asyncio.sleep(delay)
+        delay = min(delay * 1.5, 0.25)
+
+
+def _state(hub: Hub, transaction_id: int) -> str:
+    with hub.db.read() as s:
+        return s.scalar(select(TransactionRow.state).where(TransactionRow.id == transaction_id)) or ""
+
+
+def _submission(hub: Hub, transaction_id: int, duplicate: bool) -> SubmissionOut:
+    with hub.db.read() as s:
+        t = s.get(TransactionRow, transaction_id)
+        return SubmissionOut(transaction=t.id, tcn=t.tcn, accepted=t.accepted, state=t.state,
+                             duplicate=duplicate, sha256=t.sha256,
+                             errors=[ProblemOut(**e) for e in t.errors or []])
 
 
 @router.get("")
@@ -71,40 +149,46 @@ def list_transactions(s: SessionDep,
     return [transaction_summary(t) for t in rows]
 
 
-def _get(s, ref: str) -> TransactionRow:
+def _get(s: Any, ref: str) -> TransactionRow:
     t = find_transaction(s, ref)
     if t is None:
         raise HTTPException(404, f"no transaction {ref!r}")
     return t
 
 
-@router.get("/{ref}")
-def get_transaction(ref: str, s: SessionDep) -> dict[str, Any]:
+NOT_FOUND = {404: {"model": Detail, "description": "no such transaction"}}
+
+
+@router.get("/{ref}", responses=NOT_FOUND)
+def get_transaction(ref: Ref, s: SessionDep) -> dict[str, Any]:
     """Everything that happened to one transaction (by TCN or id)."""
     return transaction_status(s, _get(s, ref))
 
 
 @router.get("/{ref}/responses/{kind}", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}})
-def get_response(ref: str, kind: str, s: SessionDep) -> Response:
+            responses={200: {"content": {"application/octet-stream": {}}}, **NOT_FOUND})
+def get_response(ref: Ref, s: SessionDep,
+                 kind: Annotated[str, Path(pattern=r"^(?i:SRE|ERRT|IDR|IAR)$",
+                                           description="SRE, ERRT, IDR or IAR")]) -> Response:
     """A response (SRE, ERRT, IDR, IAR) as the ANSI/NIST bytes that were sent."""
     t = _get(s, ref)
     r = s.scalars(select(ResponseRow).where(ResponseRow.transaction_id == t.id,
-                                            ResponseRow.kind == kind.upper())).first()
+                                            ResponseRow.kind == ResponseKind(kind.upper()))).first()
     if r is None:
         raise HTTPException(404, f"transaction {ref!r} has no {kind.upper()} response")
     return Response(r.body, media_type="application/octet-stream")
 
 
-@router.post("/{ref}/outcome")
-def post_outcome(ref: str, body: Annotated[OutcomeIn, Body()], s: SessionDep) -> dict[str, Any]:
+@router.post("/{ref}/outcome", response_model=OutcomeOut,
+             responses={**NOT_FOUND, 409: {"model": Detail, "description": "no field-office case"}})
+def post_outcome(ref: Ref, body: Annotated[OutcomeIn, Body()], s: WriteSessionDep) -> OutcomeOut:
     """Record the outcome of the field-office case (audited)."""
     t = _get(s, ref)
-    case = case_for(s, t.id)
+    case = case_for(s, t.id, for_update=True)
     if case is None:
         raise HTTPException(409, f"transaction {ref!r} has no field-office case")
     try:
         record_outcome(s, case, body.outcome, body.by, body.note)
     except OutcomeError as exc:
         raise HTTPException(422, str(exc))
-    return {"case": case.id, "outcome": case.outcome, "by": body.by}
+    return OutcomeOut(case=case.id, outcome=body.outcome, by=body.by)

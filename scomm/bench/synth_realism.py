@@ -37,12 +37,13 @@ from __future__ import annotations
 import json as _json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Annotated, Iterable, Optional
 
 import numpy as np
 import typer
+
+from ..processes import process_pool
 
 __all__ = [
     "IMPRESSION_MIX", "FVC_FRAME", "REAL_SETS", "synthetic_folder", "synthetic_templates",
@@ -157,7 +158,7 @@ def _pmap(fn, jobs: Iterable, workers: int):
     jobs = list(jobs)
     if workers <= 1 or len(jobs) <= 1:
         return list(map(fn, jobs))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers, context="fork") as pool:
         return list(pool.map(fn, jobs, chunksize=1))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 import numpy as np
 
@@ -166,14 +166,19 @@ class TenprintGallery:
         for store in self._stores.values():
             store.set(row, None)
 
-    def search(self, probe: dict[int, FingerprintTemplate], max_candidates: int = 5) -> list[Candidate]:
+    def search(self, probe: dict[int, FingerprintTemplate], max_candidates: int = 5,
+               among: Iterable[str] | None = None) -> list[Candidate]:
         """Best ``max_candidates`` subjects by fused score (descending); see :meth:`rank`.
 
         Every candidate has its finger scores; the first also has, per finger,
         the paired minutiae and the parts of the score (its explanation).
+        ``among`` restricts the search to those subjects; the decision threshold
+        stays that of the whole gallery.
         """
         packed = self.pack_probe(probe)
-        rows, fused, per_finger = self._rank(packed)
+        subset = None if among is None else np.array(
+            sorted(self._row[i] for i in set(map(str, among)) if i in self._row), dtype=np.int64)
+        rows, fused, per_finger = self._rank(packed, subset)
         out = []
         for o in np.argsort(-fused)[:max(0, max_candidates)]:
             row = int(rows[o])
@@ -202,8 +207,9 @@ class TenprintGallery:
         rows, fused, _ = self._rank(probe)
         return rows, fused
 
-    def _rank(self, probe: dict[int, PackedFinger]):
-        rows = np.arange(len(self._ids), dtype=np.int64)
+    def _rank(self, probe: dict[int, PackedFinger], rows: np.ndarray | None = None):
+        if rows is None:
+            rows = np.arange(len(self._ids), dtype=np.int64)
         if not probe or not len(rows):
             return rows[:0], np.zeros(0), {}
         k = kernels(self.params)

@@ -16,6 +16,19 @@ from datetime import date, datetime, time, timedelta
 from .holidays import holiday_name, is_business_day
 
 HOLD_HOURS = 48
+# The holiday rules hold from 1971 (``holidays.py``); past 2199 nobody can say which
+# days will be holidays, and a clock run near the end of the calendar overflows.
+FIRST_YEAR, LAST_YEAR = 1971, 2199
+
+
+class HoldClockError(ValueError):
+    """A time the hold clock cannot count from."""
+
+
+def check_clock_time(t: datetime, what: str = "time") -> None:
+    if not FIRST_YEAR <= t.year <= LAST_YEAR:
+        raise HoldClockError(f"{what} {t.isoformat()} is outside the years the hold clock "
+                             f"counts ({FIRST_YEAR}-{LAST_YEAR})")
 LAPSED_OUTCOME = "detainer-lapsed"           # field-office outcome code
 LAPSED_TEXT = "released: detainer lapsed"
 
@@ -34,6 +47,7 @@ def hold_lapses_at(release_at: datetime, hours: int = HOLD_HOURS, *,
     """
     if hours < 0:
         raise ValueError("hours must be >= 0")
+    check_clock_time(release_at, "release time")
     if not excludes_weekends:
         return release_at + timedelta(hours=hours)
     left, t = timedelta(hours=hours), release_at

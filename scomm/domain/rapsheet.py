@@ -94,6 +94,14 @@ class RapSheet:
     ucn: str
     arrests: list[Arrest]
 
+    def add_arrest(self, arrest: Arrest) -> bool:
+        """Add ``arrest`` unless the sheet has it already (same ORI and TCN): a booking
+        is one arrest, however often its record is written. True if added."""
+        if any(a.ori == arrest.ori and a.tcn == arrest.tcn for a in self.arrests):
+            return False
+        self.arrests.append(arrest)
+        return True
+
     def convictions(self, before: date | None = None) -> list[Conviction]:
         """Convictions in date order; with ``before``, only those dated strictly before it
         (a conviction is counted from its disposition date, not its arrest date)."""

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..bus import now
+from ..clock import now
 from ..domain.jurisdictions import County
 from ..storage.tables import (CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow,
                               IdentityRow, PersonRow)

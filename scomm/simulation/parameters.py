@@ -16,8 +16,10 @@ from ..domain.jurisdictions import data_file
 LEVELS = ("level1", "level2", "level3", "non-criminal")
 LEVEL_OF = {"1": "level1", "2": "level2", "3": "level3", "non-criminal": "non-criminal"}
 PROFILES = ("lpr", "ewi", "overstay", "prior_removal")
-CALIBRATION_NOTE = ("Calibration to published aggregates (DOMAIN.md), not evidence: the "
-                    "parameters were tuned to reproduce the shape of ICE's national totals.")
+CALIBRATION_NOTE = ("Calibration to published aggregates, not evidence: the parameters were "
+                    "tuned to reproduce the shape of ICE's national totals (ICE's IDENT/IAFIS "
+                    "Interoperability Statistics, the Warren Institute 2011, GAO-12-708; "
+                    "scomm/data/SOURCES.md).")
 
 
 class ParameterError(ValueError):

@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,6 +28,7 @@ from sqlalchemy import select
 
 from ..bootstrap import Hub, bootstrap
 from ..config import Settings
+from ..processes import process_pool
 from ..statistics.counts import national_summary
 from ..statistics.facts import booking_facts
 from ..storage.tables import TransactionRow
@@ -86,7 +86,7 @@ def render_pool(workers: int, cache: str | None = None
     if workers <= 1:
         yield lambda jobs: map(render_cached, [(cache, j) for j in jobs])
         return
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = process_pool(workers, context="fork")
     try:
         yield lambda jobs: pool.map(render_cached, [(cache, j) for j in jobs], chunksize=1)
     except BaseException:

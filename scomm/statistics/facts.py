@@ -20,7 +20,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..bus import as_utc
+from ..clock import as_utc
 from ..domain.jurisdictions import POSTAL_TO_FIPS, STATES
 from ..storage.tables import CaseRow, EventRow, ResponseRow, TransactionRow
 

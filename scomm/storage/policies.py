@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..bus import now
+from ..clock import now
 from ..domain.agreements import PolicyEntry, load_entries
 from ..domain.policyset import PolicySet, parse_entry
 from .tables import AuditRow, PolicyEntryRow

@@ -55,9 +55,11 @@ class ProbeFingerRow(Base):
 
 
 class ResponseRow(Base):
-    """A message sent back (SRE, ERRT, IDR, IAR) as ANSI/NIST bytes plus a typed summary."""
+    """A message sent back (SRE, ERRT, IDR, IAR) as ANSI/NIST bytes plus a typed summary;
+    at most one of each kind per transaction."""
 
     __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("transaction_id", "kind", name="uq_responses_transaction_id_kind"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(8))
@@ -81,7 +83,13 @@ class EventRow(Base):
 
 # --- the bus ----------------------------------------------------------------
 class OutboxRow(Base):
-    """A step still owed to a transaction. (transaction, step) is unique: a step runs once."""
+    """A step owed to a transaction. (transaction, step) is unique: a step runs once.
+
+    A worker *claims* a step (``claim``, ``claimed_until``: a lease it renews while it
+    works) so that no other worker runs it meanwhile; a claim whose lease ran out (its
+    worker died) may be taken by another. ``parked_at`` is set when the step has
+    failed ``attempts`` times for good; ``scomm work --retry-errors`` clears it.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("transaction_id", "step"),
@@ -94,6 +102,10 @@ class OutboxRow(Base):
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    claim: Mapped[str | None] = mapped_column(String(40))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # --- CJIS: the criminal master file ----------------------------------------

@@ -6,11 +6,11 @@ process pool across the machine's cores.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..biometrics import ExtractionError, FingerprintImage, extract
 from ..biometrics.synth import subject_tenprint
+from ..processes import process_pool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,5 +36,5 @@ def parallel_map(fn: Callable[[T], R], jobs: Iterable[T], workers: int | None = 
     if workers <= 1 or len(jobs) <= 1:
         yield from map(fn, jobs)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers, context="fork") as pool:
         yield from pool.map(fn, jobs, chunksize=1)

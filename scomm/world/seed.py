@@ -8,7 +8,7 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..bus import now
+from ..clock import now
 from ..domain.jurisdictions import Jurisdictions
 from ..storage.tables import (CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow,
                               IdentityRow, PersonRow)

@@ -60,7 +60,9 @@ def test_field_offices(j):
 def test_activation_dates(j):
     per_year = Counter(c.activation_date.year if c.activation_date else None for c in j.counties())
     print("\nactivations per year:", dict(sorted(per_year.items(), key=lambda kv: kv[0] or 0)))
-    # DOMAIN.md: 14 in 2008, 91 in 2009, 790 in 2010, 1,099 in 2011, 1,043 in 2012, 106 in 2013
+    # County activation data of the Alsan & Yang 2018 replication archive (scomm/data/SOURCES.md
+    # [Alsan-Yang-2018]): 14 in 2008, 91 in 2009, 790 in 2010, 1,099 in 2011, 1,043 in 2012,
+    # 106 in 2013
     assert per_year == {2008: 14, 2009: 91, 2010: 790, 2011: 1099, 2012: 1043, 2013: 106, None: 4}
     first = [c for c in j.counties() if c.activation_date == date(2008, 10, 27)]
     assert [c.fips for c in first] == ["48201"]          # Harris County, TX

@@ -15,7 +15,7 @@ from .conftest import ACTIVE_2008, person
 
 @pytest.fixture(scope="module")
 def client(hub):
-    with TestClient(create_app(hub, background_worker=False)) as c:
+    with TestClient(create_app(hub, worker_thread=True)) as c:
         yield c
 
 

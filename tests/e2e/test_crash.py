@@ -27,7 +27,8 @@ pytestmark = pytest.mark.slow
 def worker(url: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "scomm.cli", "work", "--database", url],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1",
+                                 "SCOMM_STEP_LEASE_SECONDS": "3"})
 
 
 def steps_done(hub) -> int:

@@ -95,7 +95,7 @@ def served(tmp_path_factory):
     hub = bootstrap(database_url=f"sqlite:///{tmp_path_factory.mktemp('dash') / 'dash.db'}")
     spec = _write_bookings(hub)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(hub, background_worker=False), host="127.0.0.1",
+    server = uvicorn.Server(uvicorn.Config(create_app(hub, worker_thread=True), host="127.0.0.1",
                                           port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -141,7 +141,7 @@ def test_cli_hold_clock_and_custody(hub, world_url):
 
 @pytest.fixture(scope="module")
 def client(hub):
-    with TestClient(create_app(hub, background_worker=False)) as c:
+    with TestClient(create_app(hub, worker_thread=True)) as c:
         yield c
 
 

@@ -89,7 +89,7 @@ def test_oversight_formats(url):
 
 def test_api_and_pages(url):
     hub = bootstrap(database_url=url)
-    with TestClient(create_app(hub, background_worker=False)) as client:
+    with TestClient(create_app(hub, worker_thread=True)) as client:
         internal = {"month": "2010-03", "public": "false"}
         refused = client.get("/api/statistics/monthly", params=internal)
         assert refused.status_code == 422 and "X-Actor" in refused.text

@@ -1,8 +1,9 @@
-"""SC-2008: the Secure Communities criminal-alien levels 1-3 (DOMAIN.md, "Priorities").
+"""SC-2008: the Secure Communities criminal-alien levels 1-3 ([ICE-SC-Plan-2009]).
 
 Source: ICE, Secure Communities: A Comprehensive Plan to Identify and Remove
-Criminal Aliens (2009) and the monthly IDENT/IAFIS Interoperability Statistics;
-the definitions are repeated in the Morton memo of 30 June 2010. Convictions only.
+Criminal Aliens (2009) and the monthly IDENT/IAFIS Interoperability Statistics
+(scomm/data/SOURCES.md [ICE-SC-Plan-2009]); the definitions are repeated in the
+Morton memo of 30 June 2010 ([Morton-2010]). Convictions only.
 """
 from __future__ import annotations
 

@@ -1,0 +1,35 @@
+"""Child processes that never outlive their parent.
+
+A process killed with SIGKILL cannot stop its children, and a pool's workers
+blocked on their queue do not notice that the parent is gone. So every child
+the hub starts watches its parent: when it is re-parented (the parent died), it
+exits at once.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+WATCH_INTERVAL_S = 0.5
+
+
+def exit_with_parent(parent_pid: int | None = None, interval: float = WATCH_INTERVAL_S) -> None:
+    """Start a daemon thread that ends this process when ``parent_pid`` is no longer its parent."""
+    parent = parent_pid or os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)   # nothing to flush that matters: the parent's work is lost with it
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def process_pool(max_workers: int, context: str = "spawn") -> ProcessPoolExecutor:
+    """A process pool whose workers exit when this process dies."""
+    return ProcessPoolExecutor(max_workers=max_workers,
+                               mp_context=multiprocessing.get_context(context),
+                               initializer=exit_with_parent, initargs=(os.getpid(),))
