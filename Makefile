@@ -2,26 +2,41 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip install -q --disable-pip-version-check
 
-.PHONY: install bench-install demo test serve bench clean
+.PHONY: install test-install bench-install demo test lint serve bench chaos fuzz clean
 FVC ?= ../shared/data/fvc
+FUZZ_RUNS ?= 100000
+CHAOS_N ?= 2000
+CHAOS_KILLS ?= 50
+PG ?= postgresql://postgres@127.0.0.1:55432/scomm_chaos
 
+# run time only (make demo installs no test tools)
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps --no-build-isolation -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed requirements-test.lock
+	$(PIP) -r requirements-test.lock
 	touch $@
 
 install: $(BIN)/.installed
+test-install: $(BIN)/.installed-test
 
 # optional: the benchmark peer (NBIS via nbis-py), for `scomm bench fvc --peer nbis`
 bench-install: install
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements-bench.lock
+	$(PIP) -r requirements-bench.lock
 
 demo: install
 	$(BIN)/scomm demo $(ARGS)
 
-test: install
+lint: test-install
+	$(BIN)/ruff check scomm tests
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/pytest -q $(ARGS)
 
 clean:
@@ -34,3 +49,12 @@ bench: bench-install
 	$(BIN)/scomm bench synth --out bench-results
 	$(BIN)/scomm bench search --source images --subjects 2000 --probes 200 --cache bench-results/cache --json-out bench-results/search-images-2000.json
 	$(BIN)/scomm bench search --source templates --subjects 100000 --probes 400 --cache bench-results/cache --json-out bench-results/search-templates-100000.json
+
+# the hub under kills, on SQLite and (with PG=URL of an empty database) PostgreSQL: about an hour each
+chaos: install
+	$(BIN)/scomm bench chaos --transactions $(CHAOS_N) --kills $(CHAOS_KILLS) --json-out bench-results/chaos-sqlite.json
+	$(BIN)/scomm bench chaos --transactions $(CHAOS_N) --kills $(CHAOS_KILLS) --database $(PG) --json-out bench-results/chaos-postgresql.json
+
+# coverage-guided fuzzing of ANSI/NIST intake (atheris): FUZZ_RUNS inputs, crashes and inputs over 5 s reported
+fuzz: test-install
+	$(BIN)/python -m tests.fuzz.fuzz_intake --runs $(FUZZ_RUNS) --json-out bench-results/fuzz-intake.json

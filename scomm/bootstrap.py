@@ -1,9 +1,10 @@
 """The one place that wires configuration to storage, engine, agencies and bus."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from .agencies import cjis, field_office, ident, lesc, sib
 from .agencies.deps import AgencyDeps
@@ -32,8 +33,10 @@ class Hub:
 
     def receive(self, raw: bytes, filename: str | None = None) -> sib.Receipt:
         """Store the submission durably and queue its intake (a worker runs it)."""
+        digest = sib.digest_of(raw)
         with self.db.session() as s:
-            return sib.receive(s, raw, filename)
+            self.db.lock(s, f"receive:{digest}")   # the same bytes twice at once: one transaction
+            return sib.receive(s, raw, filename, digest)
 
     def submit(self, raw: bytes, filename: str | None = None) -> sib.Receipt:
         """Store durably, then run intake at once in this process (CLI, demo, simulation)."""

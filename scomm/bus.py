@@ -24,18 +24,18 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Generic, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import CursorResult, case, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .clock import now
-from .messages import (Actor, EventKind, Message, ResponseKind, Step, TxState, payload, read,
-                       step_of)
+from .messages import Actor, EventKind, Message, ResponseKind, Step, TxState, payload, read, step_of
 from .storage.db import Database
 from .storage.tables import EventRow, OutboxRow, ResponseRow, TransactionRow
 
@@ -111,6 +111,14 @@ class _LostClaim(Exception):
     """The step is done, or its lease ran out and another worker took it."""
 
 
+def _transaction(s: Session, transaction_id: int, *, for_update: bool = False) -> TransactionRow:
+    """The transaction a step or an outbox row belongs to (a foreign key: it exists)."""
+    tx = s.get(TransactionRow, transaction_id, with_for_update=True if for_update else None)
+    if tx is None:
+        raise LookupError(f"no transaction {transaction_id}")
+    return tx
+
+
 def describe_failure(exc: BaseException) -> str:
     """The reason a step failed, without SQL parameters (they can hold personal data)."""
     if isinstance(exc, DBAPIError) and exc.orig is not None:
@@ -177,10 +185,11 @@ class Bus(Generic[D]):
 
     def _renew(self, claim: Claim) -> bool:
         with self.db.session() as s:
-            done = s.execute(update(OutboxRow).where(
+            # An UPDATE's result is a CursorResult (Session.execute is typed for any statement).
+            done = cast("CursorResult[Any]", s.execute(update(OutboxRow).where(
                 OutboxRow.id == claim.id, OutboxRow.claim == claim.token, OutboxRow.done_at.is_(None))
                 .values(claimed_until=now() + self.lease)
-                .execution_options(synchronize_session=False))
+                .execution_options(synchronize_session=False)))
             return done.rowcount == 1
 
     @contextmanager
@@ -215,7 +224,7 @@ class Bus(Generic[D]):
             with self._leased(claim):
                 message = read(claim.step, claim.payload)
                 with self.db.read() as s:
-                    tx = s.get(TransactionRow, claim.transaction_id)
+                    tx = _transaction(s, claim.transaction_id)
                     plan = handler.prepare(StepView(s, tx, message, self.deps))
                 self._apply(claim, handler, message, plan)
             return True
@@ -232,7 +241,7 @@ class Bus(Generic[D]):
             row = s.get(OutboxRow, claim.id, with_for_update=True)
             if row is None or row.done_at is not None or row.claim != claim.token:
                 raise _LostClaim()
-            tx = s.get(TransactionRow, claim.transaction_id, with_for_update=True)
+            tx = _transaction(s, claim.transaction_id, for_update=True)
             handler.apply(StepContext(s, tx, message, self.deps), plan)
             row.done_at, row.attempts = now(), row.attempts + 1
             row.claim, row.claimed_until, row.last_error = None, None, None
@@ -259,7 +268,7 @@ class Bus(Generic[D]):
                         "transient": transient}
                 if parked:
                     row.parked_at = now()
-                    tx = s.get(TransactionRow, row.transaction_id, with_for_update=True)
+                    tx = _transaction(s, row.transaction_id, for_update=True)
                     tx.state = TxState.ERROR
                 else:
                     wait = 0.5 if transient else self.backoff_s[min(row.attempts, len(self.backoff_s)) - 1]
@@ -308,7 +317,7 @@ class Bus(Generic[D]):
                 q = q.where(OutboxRow.transaction_id.in_(list(transaction_ids)))
             rows = list(s.scalars(q.with_for_update()))
             for row in rows:
-                tx = s.get(TransactionRow, row.transaction_id)
+                tx = _transaction(s, row.transaction_id)
                 row.parked_at, row.attempts, row.not_before = None, 0, None
                 if tx.state == TxState.ERROR:
                     tx.state = TxState.RECEIVED if row.step == Step.SIB else TxState.QUEUED

@@ -10,30 +10,34 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, TypedDict
 
 import typer
-from rich.console import Console
+import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
 
-from .bootstrap import Hub, bootstrap
-from .config import Settings
+from .agencies.field_office import OutcomeError, case_for, record_outcome
+from .api.app import create_app
+from .bench.cli import bench_app
+from .bootstrap import Hub
+from .bus import describe_failure
+from .cli_common import DatabaseOpt, console, err, hub_for
+from .cli_policy import SUB_APPS
+from .cli_report import report_app
+from .cli_simulate import register as register_simulate
+from .processes import exit_with_parent as watch
+from .storage.tables import PersonRow, TransactionRow
+from .views import find_transaction, transaction_status, transaction_summary
+from .worker import stop_on_signals, work as run_worker
+from .world.booking import BookingOrder, make_car
+from .world.demo import run_demo
+from .world.seed import seed_world
+from .world.stream import new_person, person_of
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Secure Communities, end to end: booking -> CJIS -> IDENT -> LESC -> ICE.")
-console = Console()
-err = Console(stderr=True)
-
-DatabaseOpt = Annotated[Optional[str], typer.Option("--database", envvar="SCOMM_DATABASE_URL",
-                                                    help="Database URL (default sqlite:///scomm.db)")]
-
-
-def hub_for(database: str | None, init: bool = True) -> Hub:
-    return bootstrap(Settings(), database_url=database, init=init)
-
-
 def progress_bar() -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err, transient=False)
@@ -59,7 +63,6 @@ def seed(subjects: Annotated[int, typer.Option(help="people to add to the world"
 
 
 def _seed(hub: Hub, subjects: int, world_seed: int):
-    from .world.seed import seed_world
     with progress_bar() as bar, hub.db.session() as s:
         task = bar.add_task("rendering and enrolling tenprints", total=None)
         report = seed_world(s, hub.deps.jurisdictions, subjects, world_seed,
@@ -80,9 +83,6 @@ def make_booking(
     database: DatabaseOpt = None,
 ) -> None:
     """Write a criminal tenprint submission (EBTS CAR, WSQ images) for one person."""
-    from .storage.tables import PersonRow
-    from .world.booking import BookingOrder, make_car
-    from .world.stream import new_person, person_of
 
     if bool(subject) == new:
         raise typer.BadParameter("give exactly one of --subject ID or --new")
@@ -103,23 +103,36 @@ def make_booking(
                   f"({person.name}), ORI {order.ori}")
 
 
+class Submitted(TypedDict):
+    """What ``scomm submit`` says of one file (``--json``: a list of these)."""
+
+    file: str
+    tcn: str | None
+    transaction: int
+    accepted: bool
+    state: str
+    duplicate: bool
+    errors: list[dict[str, str]]   # record, field, reason
+    outcome: str
+
+
 @app.command()
 def submit(files: Annotated[list[Path], typer.Argument(help="ANSI/NIST files")],
            json_: Annotated[bool, typer.Option("--json")] = False,
            no_wait: Annotated[bool, typer.Option("--no-wait", help="store and return")] = False,
            database: DatabaseOpt = None) -> None:
     """Submit transactions; unless --no-wait, run the chain until they are done."""
-    from .storage.tables import TransactionRow
-    from .views import transaction_status
 
     hub = hub_for(database)
     receipts = [(f, hub.submit(f.read_bytes(), f.name)) for f in files]
     if not no_wait:
         hub.bus.drain([r.transaction_id for _, r in receipts])
-    results = []
+    results: list[Submitted] = []
     with hub.db.session() as s:
         for f, r in receipts:
             t = s.get(TransactionRow, r.transaction_id)
+            if t is None:   # stored by hub.submit above
+                raise LookupError(f"no transaction {r.transaction_id} for {f}")
             st = transaction_status(s, t)
             results.append({"file": str(f), "tcn": t.tcn, "transaction": t.id,
                             "accepted": t.accepted, "state": t.state, "duplicate": r.duplicate,
@@ -127,13 +140,13 @@ def submit(files: Annotated[list[Path], typer.Argument(help="ANSI/NIST files")],
     if json_:
         print(json.dumps(results, indent=2))
     else:
-        for r in results:
-            mark = "[green]accepted[/]" if r["accepted"] else "[red]rejected[/]"
-            dup = " (duplicate: first result returned)" if r["duplicate"] else ""
-            console.print(f"{r['file']}: TCN {r['tcn'] or '-'} {mark}{dup} {r['outcome']}")
-            for e in r["errors"]:
+        for res in results:
+            mark = "[green]accepted[/]" if res["accepted"] else "[red]rejected[/]"
+            dup = " (duplicate: first result returned)" if res["duplicate"] else ""
+            console.print(f"{res['file']}: TCN {res['tcn'] or '-'} {mark}{dup} {res['outcome']}")
+            for e in res["errors"]:
                 console.print(f"  [red]{e['record']} {e['field']}: {e['reason']}[/]")
-    if any(not r["accepted"] for r in results):
+    if any(not res["accepted"] for res in results):
         raise typer.Exit(1)
 
 
@@ -170,7 +183,6 @@ def status(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
            json_: Annotated[bool, typer.Option("--json")] = False,
            database: DatabaseOpt = None) -> None:
     """Everything that happened to one transaction."""
-    from .views import find_transaction, transaction_status
 
     hub = hub_for(database)
     with hub.db.session() as s:
@@ -199,8 +211,6 @@ def status(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
 def transactions(json_: Annotated[bool, typer.Option("--json")] = False,
                  database: DatabaseOpt = None) -> None:
     """List every stored transaction, accepted or rejected."""
-    from .storage.tables import TransactionRow
-    from .views import transaction_summary
 
     hub = hub_for(database)
     with hub.db.session() as s:
@@ -224,8 +234,6 @@ def outcome(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
             note: Annotated[str, typer.Option()] = "",
             database: DatabaseOpt = None) -> None:
     """Record the outcome of a field-office case."""
-    from .agencies.field_office import OutcomeError, case_for, record_outcome
-    from .views import find_transaction
 
     hub = hub_for(database)
     with hub.db.session() as s:
@@ -238,7 +246,7 @@ def outcome(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
             record_outcome(s, case, result, by, note)
         except OutcomeError as exc:
             err.print(str(exc))
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
     console.print(f"case {case.id}: outcome {result} recorded by {by}")
 
 
@@ -252,8 +260,6 @@ def work(follow: Annotated[bool, typer.Option("--follow", help="keep polling for
          database: DatabaseOpt = None) -> None:
     """Run the outbox worker: finish every pending step (after a crash, too). Any number
     may run at once, in any number of processes; SIGTERM or Ctrl-C stops it cleanly."""
-    from .processes import exit_with_parent as watch
-    from .worker import stop_on_signals, work as run_worker
 
     if exit_with_parent:
         watch(exit_with_parent)
@@ -274,15 +280,17 @@ def serve(host: Annotated[Optional[str], typer.Option()] = None,
           workers: Annotated[Optional[int], typer.Option(
               help="worker processes to start beside the API (default SCOMM_WORKERS or 1; "
                    "0: run `scomm work` apart)")] = None,
+          exit_with_parent: Annotated[Optional[int], typer.Option(
+              hidden=True, help="exit when this process is no longer our parent")] = None,
           database: DatabaseOpt = None) -> None:
     """Serve the HTTP API (OpenAPI at /docs) and the pages, with worker processes."""
+    if exit_with_parent:
+        watch(exit_with_parent)
     _serve(hub_for(database), host, port, workers)
 
 
 def _serve(hub: Hub, host: str | None, port: int | None, workers: int | None = None) -> None:
-    import uvicorn
 
-    from .api.app import create_app
 
     host, port = host or hub.settings.host, port or hub.settings.port
     workers = hub.settings.workers if workers is None else workers
@@ -299,7 +307,6 @@ def demo(subjects: Annotated[int, typer.Option(help="people in the seeded world"
          no_serve: Annotated[bool, typer.Option("--no-serve", help="exit after the summary")] = False,
          database: DatabaseOpt = None) -> None:
     """Initialise, seed, send bookings across the 2008-2014 rollout, summarise, serve."""
-    from .world.demo import run_demo
 
     started = time.perf_counter()
     hub = hub_for(database)
@@ -309,22 +316,16 @@ def demo(subjects: Annotated[int, typer.Option(help="people in the seeded world"
         _serve(hub, None, None)
 
 
-from .bench.cli import bench_app  # noqa: E402 - sub-app, after the top-level commands
-
 app.add_typer(bench_app, name="bench")
-from .cli_policy import SUB_APPS  # noqa: E402 - policy, case, holds
-for _name, _sub in SUB_APPS.items():
+for _name, _sub in SUB_APPS.items():     # policy, case, holds
     app.add_typer(_sub, name=_name)
-from .cli_report import report_app  # noqa: E402 - monthly table, oversight figures
 app.add_typer(report_app, name="report")
-from .cli_simulate import register as _register_simulate  # noqa: E402 - simulate, compare
-_register_simulate(app)
+register_simulate(app)                   # simulate, compare
 
 
 def main() -> int:
     """The ``scomm`` command: any failure is one line naming its reason, never a traceback
     (``SCOMM_DEBUG=1`` shows it); SIGTERM ends a command as Ctrl-C does."""
-    from .bus import describe_failure
 
     signal.signal(signal.SIGTERM, _terminated)
     logging.basicConfig(level=logging.DEBUG if os.environ.get("SCOMM_DEBUG") else logging.WARNING,

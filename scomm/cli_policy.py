@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .bootstrap import Hub, bootstrap
-from .config import Settings
+from .agencies.field_office import OutcomeError, case_for, record_custody, record_release, sweep_lapsed_holds
+from .bootstrap import Hub
+from .cli_common import DatabaseOpt, JsonOpt, console, err, hub_for
+from .clock import now
 from .domain.agreements import history
 from .domain.policyset import PolicyFileError, PolicySet, parse_entries, policy_origin
-
-console = Console()
-err = Console(stderr=True)
+from .storage.audit import audit_rows
+from .storage.policies import PolicyNotFound, add_entry, policy_set, retire_entry
+from .views import find_transaction
 
 policy_app = typer.Typer(no_args_is_help=True, add_completion=False,
                          help="Policies as dated data: frameworks, agreements, user entries, audit.")
@@ -27,16 +28,9 @@ holds_app = typer.Typer(no_args_is_help=True, add_completion=False,
                         help="Detainer holds: close those that lapsed.")
 SUB_APPS = {"policy": policy_app, "case": case_app, "holds": holds_app}
 
-DatabaseOpt = Annotated[Optional[str], typer.Option("--database", envvar="SCOMM_DATABASE_URL",
-                                                    help="Database URL (default sqlite:///scomm.db)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout")]
 PolicyOpt = Annotated[Optional[Path], typer.Option("--policy", help="a policy file (JSON) laid "
                                                    "over the record and the user entries")]
 ActorOpt = Annotated[str, typer.Option("--actor", help="who makes the change (audited)")]
-
-
-def _hub(database: str | None) -> Hub:
-    return bootstrap(Settings(), database_url=database)
 
 
 def _base(policy: Path | None) -> PolicySet:
@@ -48,7 +42,7 @@ def _base(policy: Path | None) -> PolicySet:
         _fail(exc)
 
 
-def _fail(exc: Exception, code: int = 1):
+def _fail(exc: Exception, code: int = 1) -> NoReturn:
     if isinstance(exc, PolicyFileError):
         err.print(f"[red]{len(exc.problems)} problem(s):[/]")
         for f, m in exc.problems:
@@ -59,7 +53,6 @@ def _fail(exc: Exception, code: int = 1):
 
 
 def _effective(hub: Hub, policy: Path | None) -> PolicySet:
-    from .storage.policies import policy_set
     with hub.db.session() as s:
         return policy_set(s, _base(policy))
 
@@ -72,7 +65,7 @@ def _when(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"not an ISO date-time: {text!r} (e.g. 2012-03-02T17:00)")
+        raise typer.BadParameter(f"not an ISO date-time: {text!r} (e.g. 2012-03-02T17:00)") from None
 
 
 # ---------------------------------------------------------------- scomm policy
@@ -102,7 +95,7 @@ def list_(state: Annotated[Optional[str], typer.Option(help="postal code, or US"
                                                        "jail_detainer_policy, event")] = None,
           json_: JsonOpt = False, policy: PolicyOpt = None, database: DatabaseOpt = None) -> None:
     """Every jurisdiction entry in force in the record (packaged, user, policy file)."""
-    ps = _effective(_hub(database), policy)
+    ps = _effective(hub_for(database), policy)
     es = [e for e in sorted(ps.entries, key=lambda e: (e.state, e.effective_from, e.topic))
           if (not state or e.state == state.upper()) and (not topic or e.topic == topic)]
     if json_:
@@ -124,8 +117,8 @@ def show(state: Annotated[str, typer.Argument(help="postal code, e.g. IL")],
     try:
         day = date.fromisoformat(on) if on else date.today()
     except ValueError:
-        raise typer.BadParameter(f"not a date YYYY-MM-DD: {on!r}")
-    ps = _effective(_hub(database), policy)
+        raise typer.BadParameter(f"not a date YYYY-MM-DD: {on!r}") from None
+    ps = _effective(hub_for(database), policy)
     a = ps.agreement(state, county, day)
     hist = history(state, county, entries=ps.entries)
     if json_:
@@ -154,7 +147,6 @@ def show(state: Annotated[str, typer.Argument(help="postal code, e.g. IL")],
 def add(file: Annotated[Path, typer.Argument(help="JSON: one entry, a list, or {\"entries\": [...]}")],
         actor: ActorOpt, database: DatabaseOpt = None) -> None:
     """Add or override user entries (validated; every problem named; audited)."""
-    from .storage.policies import add_entry
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -165,7 +157,7 @@ def add(file: Annotated[Path, typer.Argument(help="JSON: one entry, a list, or {
     except PolicyFileError as exc:
         _fail(exc)
     rows = [rows] if isinstance(rows, dict) else rows
-    hub = _hub(database)
+    hub = hub_for(database)
     with hub.db.session() as s:
         added = [add_entry(s, r, actor) for r in rows]
     for e in added:
@@ -177,8 +169,7 @@ def add(file: Annotated[Path, typer.Argument(help="JSON: one entry, a list, or {
 def retire(entry_id: Annotated[str, typer.Argument(help="id of an active user entry")],
            actor: ActorOpt, database: DatabaseOpt = None) -> None:
     """Retire a user entry (audited); the record underneath applies again."""
-    from .storage.policies import PolicyNotFound, retire_entry
-    hub = _hub(database)
+    hub = hub_for(database)
     try:
         with hub.db.session() as s:
             retire_entry(s, entry_id, actor)
@@ -193,8 +184,7 @@ def audit(json_: JsonOpt = False,
           database: DatabaseOpt = None) -> None:
     """The audit trail: who changed what, when (policies, outcomes, holds), and who took
     internal (unsuppressed) statistics."""
-    from .storage.audit import audit_rows
-    hub = _hub(database)
+    hub = hub_for(database)
     with hub.db.session() as s:
         rows = audit_rows(s, action_prefix=action)
     if json_:
@@ -212,8 +202,6 @@ def audit(json_: JsonOpt = False,
 # ---------------------------------------------------------------- scomm case / holds
 
 def _case(s, ref: str):
-    from .agencies.field_office import case_for
-    from .views import find_transaction
     t = find_transaction(s, ref)
     case = case_for(s, t.id) if t else None
     if case is None:
@@ -229,9 +217,8 @@ def release(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
             actor: Annotated[str, typer.Option("--actor")] = "cli",
             json_: JsonOpt = False, database: DatabaseOpt = None) -> None:
     """The jail was due to release the person: start the 48-hour hold, or release."""
-    from .agencies.field_office import OutcomeError, record_release
     when = _when(at)
-    hub = _hub(database)
+    hub = hub_for(database)
     try:
         with hub.db.session() as s:
             case = _case(s, tcn)
@@ -255,9 +242,8 @@ def custody(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
             actor: Annotated[str, typer.Option("--actor")] = "cli",
             database: DatabaseOpt = None) -> None:
     """ICE took custody of the person."""
-    from .agencies.field_office import OutcomeError, record_custody
     when = _when(at)
-    hub = _hub(database)
+    hub = hub_for(database)
     try:
         with hub.db.session() as s:
             case = _case(s, tcn)
@@ -273,10 +259,8 @@ def sweep(at: Annotated[Optional[str], typer.Option("--at", help="as of (ISO; de
           actor: Annotated[str, typer.Option("--actor")] = "cli",
           json_: JsonOpt = False, database: DatabaseOpt = None) -> None:
     """Release everyone whose hold lapsed with no ICE custody (outcome detainer-lapsed)."""
-    from .agencies.field_office import sweep_lapsed_holds
-    from .clock import now
     when = _when(at) if at else now()
-    hub = _hub(database)
+    hub = hub_for(database)
     with hub.db.session() as s:
         closed = sweep_lapsed_holds(s, when, actor)
     if json_:

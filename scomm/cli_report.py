@@ -9,19 +9,25 @@ recorded in the audit trail (``--by``, default the login name; ``scomm policy au
 """
 from __future__ import annotations
 
+import getpass
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from .cli_common import DatabaseOpt, hub_for
+from .statistics import render
+from .statistics.facts import booking_facts
+from .statistics.monthly import monthly_table, parse_month
+from .statistics.oversight import oversight_figures
+from .storage.audit import record_disclosure
+
 report_app = typer.Typer(no_args_is_help=True, add_completion=False,
                          help="Statistics reports: the monthly IDENT/IAFIS table, oversight figures.")
 
-DatabaseOpt = Annotated[Optional[str], typer.Option("--database", envvar="SCOMM_DATABASE_URL",
-                                                    help="Database URL (default sqlite:///scomm.db)")]
 PublicOpt = Annotated[Optional[bool], typer.Option(
     "--public/--internal",
     help="suppress small counts (default: public for html/pdf, internal for csv/json)")]
@@ -48,13 +54,11 @@ def _disclose(hub, public: bool, by: str | None, report: str, params: dict) -> N
     """Internal output shows small counts: record who took it, for what."""
     if public:
         return
-    from .storage.audit import record_disclosure
     with hub.db.session() as s:
         record_disclosure(s, by or _login(), report, {**params, "via": "cli"})
 
 
 def _login() -> str:
-    import getpass
     try:
         return getpass.getuser()
     except Exception:  # no USER variable and no passwd entry (some containers)
@@ -62,8 +66,6 @@ def _login() -> str:
 
 
 def _facts(database: str | None, month_to: str | None = None):
-    from .cli import hub_for
-    from .statistics.facts import booking_facts
 
     hub = hub_for(database)
     with hub.db.session() as s:
@@ -88,8 +90,6 @@ def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
             out: OutOpt = None, public: PublicOpt = None, database: DatabaseOpt = None,
             by: ByOpt = None) -> None:
     """The month's table in the layout of ICE's IDENT/IAFIS Interoperability Statistics."""
-    from .statistics import render
-    from .statistics.monthly import monthly_table, parse_month
 
     try:
         parse_month(month)
@@ -113,8 +113,6 @@ def oversight(format_: Annotated[OversightFormat, typer.Option("--format")] = Ov
               out: OutOpt = None, public: PublicOpt = None, database: DatabaseOpt = None,
               by: ByOpt = None) -> None:
     """Oversight figures ICE did not publish, each with its definition and its SQL."""
-    from .statistics import render
-    from .statistics.oversight import oversight_figures
 
     if public is None:
         public = format_ is OversightFormat.html
@@ -128,5 +126,5 @@ def oversight(format_: Annotated[OversightFormat, typer.Option("--format")] = Ov
         _write(render.oversight_csv(figs), out)
     else:
         _write(render.oversight_html(figs, public=public, source=source,
-                                     generated_at=datetime.now(timezone.utc).isoformat(
+                                     generated_at=datetime.now(UTC).isoformat(
                                          timespec="seconds")), out)

@@ -7,17 +7,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .cli_common import console, err
 from .simulation.compare import comparison, load_run
 from .simulation.parameters import CALIBRATION_NOTE, ParameterError
 from .simulation.run import FIRST_MONTH, LAST_MONTH, RunConfig, RunMismatch, simulate
 
-console = Console()
-err = Console(stderr=True)
 
 class _Bar:
     """Rich progress: the month being replayed and bookings per second."""

@@ -7,9 +7,8 @@ from sqlalchemy.orm import Session
 from .messages import EventKind, ResponseKind
 from .storage.tables import CaseRow, EventRow, ResponseRow, TransactionRow
 
-
 MAX_ID = 2**31 - 1   # ids are INTEGER columns: 32 bits on PostgreSQL
-TCN_LENGTH = TransactionRow.__table__.c.tcn.type.length
+TCN_LENGTH: int = TransactionRow.__table__.c.tcn.type.length  # type: ignore[attr-defined]
 
 
 def find_transaction(s: Session, ref: str) -> TransactionRow | None:

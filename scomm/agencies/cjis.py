@@ -16,6 +16,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -27,7 +28,7 @@ from ..domain.rapsheet import Arrest, Charge, RapSheet
 from ..messages import Actor, EventKind, ImmigrationSearch, ResponseKind
 from ..storage.policies import policy_set
 from ..storage.tables import CriminalFingerRow, CriminalSubjectRow
-from .deps import AgencyDeps, Ctx, View
+from .deps import AgencyDeps, Booking, Ctx, View, booking_of
 from .probe import probe_of
 
 ENROLMENT_LOCK = "cjis-enrolment"
@@ -57,11 +58,11 @@ def _hit(candidates: list[Candidate]) -> Candidate | None:
 
 def _apply(ctx: Ctx, plan: Search) -> None:
     s, tx = ctx.session, ctx.tx
+    booking = booking_of(tx)
     best = _hit(plan.candidates) or _hit(
         ctx.deps.galleries.cjis.search_after(s, plan.probe, plan.through))
-    booking = tx.booking
-    arrest = Arrest(date=tx.booking_date, ori=tx.ori, tcn=tx.tcn,
-                    charges=[Charge(c["ncic"], c.get("literal", "")) for c in booking["charges"]])
+    arrest = Arrest(date=booking.booking_date, ori=booking.ori, tcn=booking.tcn,
+                    charges=[Charge(c["ncic"], c.get("literal", "")) for c in booking.summary["charges"]])
     candidates = plan.candidates
     if best is not None:
         subject = s.scalars(select(CriminalSubjectRow).where(CriminalSubjectRow.ucn == best.subject_id)
@@ -73,28 +74,28 @@ def _apply(ctx: Ctx, plan: Search) -> None:
             "ucn": subject.ucn, "score": best.score, "threshold": best.threshold,
             "match": best.explain(), "other_candidates": _others(candidates)}, timed=True)
     else:
-        subject = _enroll(ctx, plan.probe, arrest)
+        subject = _enroll(ctx, plan.probe, arrest, booking.summary)
         sheet = RapSheet.from_dict(subject.rapsheet)
         ctx.emit(Actor.CJIS, EventKind.ENROLLED, {
             "ucn": subject.ucn, "best_score": candidates[0].score if candidates else None,
             "threshold": candidates[0].threshold if candidates else None,
             "other_candidates": _others(candidates)}, timed=True)
-    body = nist.encode_response("SRE", tcn=f"SRE{tx.id:010d}", tcr=tx.tcn, ori=tx.ori,
+    body = nist.encode_response("SRE", tcn=f"SRE{tx.id:010d}", tcr=booking.tcn, ori=booking.ori,
                                 dai="SCOMMCJIS", date=ctx.deps.today(),
                                 fields={"UCN": subject.ucn, "IDENTIFIED": "Y" if best else "N",
                                         "RAPSHEET": sheet.summary()})
     ctx.respond(ResponseKind.SRE, body, {"ucn": subject.ucn, "identified": best is not None,
                                          "score": best.score if best else None,
                                          "rapsheet": sheet.summary()})
-    _interoperability(ctx, subject.ucn)
+    _interoperability(ctx, booking, subject.ucn)
 
 
 def _others(candidates: list[Candidate]) -> list[dict]:
     return [{"id": c.subject_id, "score": round(c.score, 3)} for c in candidates[:5]]
 
 
-def _enroll(ctx: Ctx, probe: dict[int, FingerprintTemplate], arrest: Arrest) -> CriminalSubjectRow:
-    b = ctx.tx.booking
+def _enroll(ctx: Ctx, probe: dict[int, FingerprintTemplate], arrest: Arrest,
+            b: dict[str, Any]) -> CriminalSubjectRow:
     ucn = new_ucn(ctx.tx.sha256)
     subject = CriminalSubjectRow(ucn=ucn, name=b["name"] or "", dob=_date(b["dob"]), sex=b["sex"],
                                  race=b["race"], pob=b["pob"], enrolled_at=now(),
@@ -111,14 +112,14 @@ def _date(v: str | None) -> date | None:
     return date.fromisoformat(v) if v else None
 
 
-def _interoperability(ctx: Ctx, ucn: str) -> None:
+def _interoperability(ctx: Ctx, booking: Booking, ucn: str) -> None:
     """Forward to IDENT if the county was activated on the booking date, unless an
     opt-out in effect (and honoured by the policy set) stops it for the state."""
-    j, tx = ctx.deps.jurisdictions, ctx.tx
-    activation = j.activation(tx.county_fips, tx.booking_date)
-    county = j.county(tx.county_fips)
+    j = ctx.deps.jurisdictions
+    activation = j.activation(booking.county_fips, booking.booking_date)
+    county = j.county(booking.county_fips)
     fwd = policy_set(ctx.session, ctx.deps.policy).forwarding(county.state_code, county.fips,
-                                                              tx.booking_date)
+                                                              booking.booking_date)
     if activation.activated and fwd.stopped:
         ctx.emit(Actor.CJIS, EventKind.NOT_FORWARDED, {
             "reason": fwd.reason, "activation": activation.reason, "policy_entries": fwd.entry_ids()})

@@ -29,7 +29,7 @@ from ..domain.policyset import policy_origin
 from ..messages import Actor, CaseReferral, EventKind
 from ..storage.policies import policy_set
 from ..storage.tables import AuditRow, CaseRow, EventRow, IdentityRow
-from .deps import AgencyDeps, Ctx
+from .deps import AgencyDeps, Ctx, booking_of
 from .lesc import prior_convictions
 
 OUTCOMES = ("removed", "returned", "released", "proceedings-terminated", "us-citizen",
@@ -41,14 +41,15 @@ IN_CUSTODY = "in-ice-custody"
 
 def open_case(ctx: Ctx, _plan: None) -> None:
     s, tx, deps = ctx.session, ctx.tx, ctx.deps
+    booking = booking_of(tx)
     message: CaseReferral = ctx.message
-    on = tx.booking_date
+    on = booking.booking_date
     policy = policy_set(s, deps.policy)
-    county = deps.jurisdictions.county(tx.county_fips)
-    office = deps.jurisdictions.field_office_for(tx.county_fips)
+    county = deps.jurisdictions.county(booking.county_fips)
+    office = deps.jurisdictions.field_office_for(booking.county_fips)
     choice = policy.framework_choice(on)
     convictions = prior_convictions(s, message.ucn, on)
-    charges = [c["ncic"] for c in (tx.booking or {}).get("charges", [])]
+    charges = [c["ncic"] for c in booking.summary.get("charges", [])]
     context = ImmigrationContext.from_record(_encounters(s, message.fin), on,
                                              pending_charges=charges)
     classification = choice.framework.classify(convictions, context)
@@ -58,11 +59,13 @@ def open_case(ctx: Ctx, _plan: None) -> None:
                                  prior_removal=context.previously_removed
                                  or status.status == "PRIOR_REMOVAL")
     jail = agreement.jail_honours_detainer
+    # A jail's finding is True, False or None (depends on the person's record), never text.
+    jail_honours = jail.value if isinstance(jail.value, bool) else None
     detainer = policy.detainer(status, classification, convictions=convictions, context=context,
-                               on=on, jail_honours=jail.value)
+                               on=on, jail_honours=jail_honours)
     # Only a hold asks the jail to keep the person; a notification or transfer request
     # does not, so "honoured" is left unknown for those (None).
-    honoured = jail.value if detainer.issued and detainer.request == "hold" else None
+    honoured = jail_honours if detainer.issued and detainer.request == "hold" else None
     case = CaseRow(transaction_id=tx.id, field_office=office.code if office else None,
                    opened_at=now(), level=classification.level,
                    classification=classification.to_dict(), removable=status.removable,
@@ -196,6 +199,8 @@ def sweep_lapsed_holds(s: Session, at: datetime, actor: str) -> list[int]:
     q = (select(CaseRow).where(CaseRow.status == HELD, CaseRow.custody_at.is_(None),
                                CaseRow.outcome.is_(None)).order_by(CaseRow.id).with_for_update())
     for case in s.scalars(q):
+        if case.hold is None:   # record_release sets the hold with the status
+            raise ValueError(f"case {case.id} is {HELD} but has no hold recorded")
         lapses = datetime.fromisoformat(case.hold["lapses_at"])
         if as_utc(at) >= as_utc(lapses):
             record_outcome(s, case, hold_clock.LAPSED_OUTCOME, actor,

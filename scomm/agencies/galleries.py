@@ -17,8 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..biometrics import Candidate, FingerprintTemplate, TenprintGallery
-from ..storage.tables import (CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow,
-                              IdentityRow)
+from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow
 
 
 class SyncedGallery:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,6 +41,9 @@ def extract_fingers(t: nist.Transaction) -> tuple[dict[int, FingerprintTemplate]
             tpl = extract(FingerprintImage(nist.decode_finger_pixels(img), ppi=img.ppi or 500.0))
         except ExtractionError as exc:
             unusable.append(Unusable(img.position, record, f"no usable print: {exc}"))
+            continue
+        except (ValueError, cv2.error) as exc:   # the image passed the rules but not the engine
+            unusable.append(Unusable(img.position, record, f"cannot be processed: {exc}"[:200]))
             continue
         if tpl.quality < MIN_FINGER_QUALITY:
             unusable.append(Unusable(img.position, record, f"quality {tpl.quality} below the minimum "

@@ -27,8 +27,7 @@ from ..interchange.ebts_rules import FINGER_NAMES
 from ..messages import Actor, CriminalSearch, EventKind, ResponseKind, Step, TxState
 from ..storage.tables import EventRow, OutboxRow, TransactionRow
 from .deps import AgencyDeps, Ctx, View
-from .probe import Unusable, extract_fingers
-from .probe import store as probe_store
+from .probe import Unusable, extract_fingers, store as probe_store
 
 
 @dataclass
@@ -39,13 +38,20 @@ class Receipt:
     errors: list[dict] = field(default_factory=list)
 
 
-def receive(s: Session, raw: bytes, filename: str | None = None) -> Receipt:
+def digest_of(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def receive(s: Session, raw: bytes, filename: str | None = None,
+            digest: str | None = None) -> Receipt:
     """Store the submission durably (the caller commits) and queue its intake.
 
     The same bytes sent again are recognised by their hash: the first
-    transaction is returned and nothing is processed again.
+    transaction is returned and nothing is processed again (the caller keeps two
+    receipts of the same bytes from running at once: ``Hub.receive``).
     """
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = digest or digest_of(raw)
+    filename = _storable_name(filename)
     first = s.scalars(select(TransactionRow).where(TransactionRow.sha256 == digest)
                       .order_by(TransactionRow.id).limit(1)).first()
     if first is not None:
@@ -65,6 +71,14 @@ def receive(s: Session, raw: bytes, filename: str | None = None) -> Receipt:
 
 
 # ---------------------------------------------------------------- storable values
+
+def _storable_name(filename: str | None) -> str | None:
+    """The file's name as metadata: what cannot be stored becomes "?", cut to its column."""
+    if not filename:
+        return None
+    name = "".join("?" if unstorable(ch) else ch for ch in filename)
+    return name[:_column_len("filename") or 255]
+
 
 def unstorable(value: str, max_len: int | None = None) -> str | None:
     """Why ``value`` cannot be kept as text (control characters, lone surrogates,
@@ -193,6 +207,8 @@ def _apply(ctx: Ctx, exam: Examination) -> None:
         return
     probe_store(ctx, exam.probe)
     county = ctx.deps.jurisdictions.by_ori(t.ori)
+    if county is None:   # validate_car accepts only ORIs the jurisdictions know
+        raise ValueError(f"ORI {t.ori!r} of an accepted file is not in the jurisdictions table")
     tx.accepted, tx.state = True, TxState.QUEUED
     tx.submission_key = f"{t.ori}|{t.tcn}"
     tx.county_fips, tx.booking_date = county.fips, t.arrest_date
@@ -221,6 +237,8 @@ def _reject(ctx: Ctx, problems: list[nist.Problem]) -> None:
     body = nist.encode_response(
         "ERRT", tcn=f"ERRT{tx.id:010d}", tcr=tx.tcn or "", ori=tx.ori or "",
         dai="SCOMMSIB0", date=ctx.deps.today(),
+        # One MSG subfield per problem: encode_response takes a list of lines for 2.060 (as
+        # its docstring says and it does), though its annotation says str only.
         fields={"MSG": [f"{p.record} {p.field}: {p.reason}" for p in problems]})
     ctx.respond(ResponseKind.ERRT, body, {"errors": tx.errors})
     ctx.emit(Actor.SIB, EventKind.REJECTED, {"errors": tx.errors}, timed=True)

@@ -8,8 +8,9 @@ event loop.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -17,19 +18,24 @@ from starlette.types import Scope
 
 from ..bootstrap import Hub
 from ..worker import WorkerProcesses, WorkerThread
-from . import dashboard, guards, pages, policies, statistics, transactions
+from . import dashboard, guards, pages, policies, responses, statistics, transactions
 from .facts_cache import FactsCache
 
 
 def create_app(hub: Hub, *, workers: int = 0, worker_thread: bool = False) -> FastAPI:
-    runners: list[Any] = []
-    if workers:
-        runners.append(WorkerProcesses(hub.settings.database_url, workers))
-    if worker_thread:
-        runners.append(WorkerThread(hub.bus))
+    def new_runners() -> list[Any]:
+        """Fresh runners for each lifespan: a thread or a process starts only once, and an
+        app may be started again after it stopped (a test client opened twice)."""
+        runners: list[Any] = []
+        if workers:
+            runners.append(WorkerProcesses(hub.settings.database_url, workers))
+        if worker_thread:
+            runners.append(WorkerThread(hub.bus))
+        return runners
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runners = new_runners()
         for r in runners:
             r.start()
         try:
@@ -42,9 +48,7 @@ def create_app(hub: Hub, *, workers: int = 0, worker_thread: bool = False) -> Fa
                   description="Secure Communities hub: submit ANSI/NIST criminal tenprint "
                               "submissions, follow them through CJIS, IDENT, LESC and the "
                               "ICE field office, and record outcomes.",
-                  responses={413: {"description": "request body over the limit (not stored)"},
-                             422: {"description": "a parameter or the body is not acceptable; "
-                                   "every problem named"}})
+                  responses=responses.APP)
     app.state.hub = hub
     app.state.facts = FactsCache()
     app.include_router(transactions.router)

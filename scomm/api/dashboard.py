@@ -15,9 +15,12 @@ from fastapi.responses import HTMLResponse
 
 from ..statistics.dashboard import dashboard_data, parse_month
 from .deps import FactsDep, HubDep, SessionDep
+from .guards import StrictJSONRoute
 from .pages import templates
+from .params import MONTH
+from .responses import DATABASE
 
-router = APIRouter(tags=["statistics"])
+router = APIRouter(tags=["statistics"], route_class=StrictJSONRoute, responses=DATABASE)
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"  # mounted at /static
 
 
@@ -28,7 +31,7 @@ def dashboard_page(request: Request):
 
 @router.get("/api/dashboard")
 def dashboard_json(hub: HubDep, s: SessionDep, cache: FactsDep,
-                   month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$",
+                   month: Annotated[str | None, Query(pattern=MONTH,
                                                       description="YYYY-MM; default the last")] = None,
                    counties: Annotated[bool, Query(description="include the county table "
                                                    "(names, activation dates)")] = True) -> dict:

@@ -1,7 +1,8 @@
 """FastAPI dependencies: the hub, units of work, the facts cache."""
 from __future__ import annotations
 
-from typing import Annotated, Iterator
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session

@@ -7,7 +7,8 @@ once per slider move; the facts (and what is computed from them) are kept until
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 

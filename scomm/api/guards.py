@@ -4,24 +4,36 @@
   first, then counted as it streams in).
 - A NUL byte or another control character in the path or query: 422 (no
   database takes them, and no real identifier holds them).
+- A JSON body that is not UTF-8, is nested too deeply, or holds a lone surrogate (an
+  unpaired U+D800-U+DFFF: not Unicode, so no database stores it and no answer can
+  carry it): 422, as JSON that does not decode (``json_invalid``).
+- A method the path does not take: 405, ``Allow`` naming every method it takes.
 - A value the database refuses (``DataError``): 422; a conflict with stored data
   (``IntegrityError``): 409; the database busy or gone (``OperationalError``):
   503 with ``Retry-After``. Each names the reason, never the values.
 """
 from __future__ import annotations
 
+import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..bus import describe_failure
 
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class RequestGuard:
@@ -74,8 +86,64 @@ async def _answer(scope: Scope, receive: Receive, send: Send, status: int, body:
     await JSONResponse(body, status_code=status)(scope, receive, send)
 
 
+def _lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _SURROGATE.search(v):
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+class StrictJSONRequest(Request):
+    """A request whose JSON body is refused if a string holds a lone surrogate."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                value = json.loads(body)
+            except UnicodeDecodeError:
+                raise json.JSONDecodeError("not UTF-8 text", "", 0) from None
+            except RecursionError:
+                raise json.JSONDecodeError("nested too deeply", "", 0) from None
+            if _lone_surrogate(value):
+                raise json.JSONDecodeError("a string holds a lone surrogate (\\ud800-\\udfff "
+                                           "unpaired): not Unicode text", "", 0)
+            self._json = value
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """The routers' route class: JSON bodies are read by ``StrictJSONRequest``."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Any:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+        return strict
+
+
 def install(app: FastAPI, retry_after: int) -> None:
-    """Answer the database's refusals as client errors (or 503), never as 500."""
+    """Answer the database's refusals as client errors (or 503), never as 500; a 405
+    names every method of the path (Starlette names those of one route only)."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            methods = [m for m in _METHODS if any(
+                route.matches({**request.scope, "method": m})[0] == Match.FULL
+                for route in request.app.router.routes)]
+            exc = StarletteHTTPException(405, exc.detail, headers={
+                **(exc.headers or {}), "Allow": ", ".join(sorted(methods))})
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(DataError)
     async def data_error(_r: Request, exc: DataError) -> JSONResponse:

@@ -7,7 +7,7 @@ name is declared, not proven.)
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query
@@ -20,15 +20,16 @@ from ..statistics.oversight import oversight_figures
 from ..storage.audit import record_disclosure
 from .deps import FactsDep, HubDep
 from .facts_cache import FactsCache
-from .params import TEXT
+from .guards import StrictJSONRoute
+from .params import ACTOR_LENGTH, MONTH, TEXT
+from .responses import DATABASE
 
-router = APIRouter(tags=["statistics"])
+router = APIRouter(tags=["statistics"], route_class=StrictJSONRoute, responses=DATABASE)
 pages_router = APIRouter(include_in_schema=False)
 
-MonthQ = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM",
-                              examples=["2011-03"])]
+MonthQ = Annotated[str, Query(pattern=MONTH, description="YYYY-MM", examples=["2011-03"])]
 PublicQ = Annotated[bool, Query(description="suppress small counts (1-9)")]
-ActorH = Annotated[str | None, Header(alias="X-Actor", min_length=1, max_length=80,
+ActorH = Annotated[str | None, Header(alias="X-Actor", min_length=1, max_length=ACTOR_LENGTH,
                                       pattern=TEXT.replace("*", "+"),
                                       description="who takes internal (public=false) figures; "
                                       "required for them, and audited")]
@@ -156,4 +157,4 @@ def oversight_page(hub: HubDep, cache: FactsDep, public: PublicQ = True,
     figs = _figures(hub, cache, public)
     return HTMLResponse(render.oversight_html(
         figs, public=public, source=_source(hub),
-        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -22,10 +22,12 @@ from ..messages import FINAL_STATES, ResponseKind, TxState
 from ..storage.tables import ResponseRow, TransactionRow
 from ..views import find_transaction, transaction_status, transaction_summary
 from .deps import HubDep, SessionDep, WriteSessionDep
-from .params import TEXT, Filename, Ref
+from .guards import StrictJSONRoute
+from .params import ACTOR_LENGTH, NOTE, TEXT, Filename, Ref
+from .responses import DATABASE, RETRY_AFTER, WRITE, Detail, FieldProblems, conflict, not_found
 
-router = APIRouter(prefix="/transactions", tags=["transactions"])
-NOTE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"   # text with tabs and line breaks
+router = APIRouter(prefix="/transactions", tags=["transactions"], route_class=StrictJSONRoute,
+                   responses=DATABASE)
 
 
 class ProblemOut(BaseModel):
@@ -45,10 +47,6 @@ class SubmissionOut(BaseModel):
     errors: list[ProblemOut]
 
 
-class Detail(BaseModel):
-    detail: str
-
-
 class BusyOut(BaseModel):
     detail: str
     stored: bool = Field(description="always false: the submission was not stored; send it again")
@@ -57,8 +55,8 @@ class BusyOut(BaseModel):
 
 class OutcomeIn(BaseModel):
     outcome: Literal[OUTCOMES] = Field(description="the case's outcome")  # type: ignore[valid-type]
-    by: str = Field(min_length=1, max_length=80, pattern=TEXT.replace("*", "+"),
-                    description="who records it (audited)")
+    by: str = Field(min_length=1, max_length=ACTOR_LENGTH, pattern=TEXT.replace("*", "+"),
+                    description="who records it (audited)", examples=["officer.doe"])
     note: str = Field("", max_length=2000, pattern=NOTE)
 
 
@@ -72,9 +70,14 @@ class OutcomeOut(BaseModel):
              responses={200: {"model": SubmissionOut, "description": "duplicate: the first result"},
                         202: {"description": "stored; accepted, or still in intake (see state)"},
                         413: {"model": Detail, "description": "larger than the limit; not stored"},
-                        422: {"model": SubmissionOut, "description": "rejected: every problem "
-                              "named (an ERRT was sent)"},
-                        503: {"model": BusyOut, "description": "the hub is saturated; not stored"}},
+                        **WRITE,
+                        422: {"model": Union[SubmissionOut, FieldProblems, Detail],
+                              "description": "rejected (stored, an ERRT sent): every problem "
+                              "named in ``errors``; or a query parameter not acceptable (not "
+                              "stored)"},
+                        503: {"model": Union[BusyOut, Detail], "headers": RETRY_AFTER,
+                              "description": "the hub is saturated, or the database busy: "
+                              "not stored; send it again after Retry-After seconds"}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
 async def submit(request: Request, hub: HubDep, response: Response,
@@ -136,6 +139,8 @@ def _state(hub: Hub, transaction_id: int) -> str:
 def _submission(hub: Hub, transaction_id: int, duplicate: bool) -> SubmissionOut:
     with hub.db.read() as s:
         t = s.get(TransactionRow, transaction_id)
+        if t is None:   # it was committed before this read: never
+            raise LookupError(f"transaction {transaction_id} not found")
         return SubmissionOut(transaction=t.id, tcn=t.tcn, accepted=t.accepted, state=t.state,
                              duplicate=duplicate, sha256=t.sha256,
                              errors=[ProblemOut(**e) for e in t.errors or []])
@@ -156,7 +161,7 @@ def _get(s: Any, ref: str) -> TransactionRow:
     return t
 
 
-NOT_FOUND = {404: {"model": Detail, "description": "no such transaction"}}
+NOT_FOUND = not_found("no such transaction")
 
 
 @router.get("/{ref}", responses=NOT_FOUND)
@@ -166,10 +171,13 @@ def get_transaction(ref: Ref, s: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/{ref}/responses/{kind}", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}, **NOT_FOUND})
+            responses={200: {"content": {"application/octet-stream": {}}},
+                       **not_found("no such transaction, or no such response to it")})
 def get_response(ref: Ref, s: SessionDep,
-                 kind: Annotated[str, Path(pattern=r"^(?i:SRE|ERRT|IDR|IAR)$",
-                                           description="SRE, ERRT, IDR or IAR")]) -> Response:
+                 kind: Annotated[str, Path(pattern=r"^([Ss][Rr][Ee]|[Ee][Rr][Rr][Tt]|[Ii][Dd][Rr]"
+                                                   r"|[Ii][Aa][Rr])$",
+                                           description="SRE, ERRT, IDR or IAR (any case)")]
+                 ) -> Response:
     """A response (SRE, ERRT, IDR, IAR) as the ANSI/NIST bytes that were sent."""
     t = _get(s, ref)
     r = s.scalars(select(ResponseRow).where(ResponseRow.transaction_id == t.id,
@@ -180,7 +188,8 @@ def get_response(ref: Ref, s: SessionDep,
 
 
 @router.post("/{ref}/outcome", response_model=OutcomeOut,
-             responses={**NOT_FOUND, 409: {"model": Detail, "description": "no field-office case"}})
+             responses={**NOT_FOUND, **conflict("the transaction has no field-office case, or "
+                                                "the write conflicts with stored data")})
 def post_outcome(ref: Ref, body: Annotated[OutcomeIn, Body()], s: WriteSessionDep) -> OutcomeOut:
     """Record the outcome of the field-office case (audited)."""
     t = _get(s, ref)
@@ -190,5 +199,5 @@ def post_outcome(ref: Ref, body: Annotated[OutcomeIn, Body()], s: WriteSessionDe
     try:
         record_outcome(s, case, body.outcome, body.by, body.note)
     except OutcomeError as exc:
-        raise HTTPException(422, str(exc))
+        raise HTTPException(422, str(exc)) from None
     return OutcomeOut(case=case.id, outcome=body.outcome, by=body.by)

@@ -12,9 +12,15 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, TaskID
+
+from . import chaos as bench_chaos, fvc as bench_fvc, search as bench_search
+from .nbis_peer import NbisUnavailable
+from .synth_realism import synth as _synth
 
 bench_app = typer.Typer(no_args_is_help=True, add_completion=False,
-                        help="Benchmarks of the fingerprint engine: FVC accuracy and speed, against a peer.")
+                        help="Benchmarks: the fingerprint engine (FVC accuracy and speed, against a peer; "
+                             "1:N search) and the hub under faults (chaos).")
 console = Console()
 err = Console(stderr=True)
 
@@ -60,8 +66,6 @@ def fvc(
     Per folder: EER, FMR100, FMR1000, ZeroFMR (%), genuine/impostor pair counts, median extraction ms per
     image and 1:1 comparisons/s (CPU time, one core); then the mean EER over the folders and the worst one.
     """
-    from . import fvc as bench_fvc
-    from .nbis_peer import NbisUnavailable
 
     try:
         with err.status("starting") as status:
@@ -101,12 +105,10 @@ def search(
                                                      help="also write that JSON object to FILE")] = None,
 ) -> None:
     """Ten-finger 1:N identification on a synthetic gallery: build time, memory, latency, accuracy."""
-    from rich.progress import Progress
 
-    from . import search as bench_search
 
     with Progress(console=err, transient=True) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -125,7 +127,41 @@ def search(
         write_json(result, json_, json_out)
 
 
-from .synth_realism import synth as _synth  # noqa: E402 - command body lives with its benchmark
+@bench_app.command("chaos")
+def chaos(
+    transactions: Annotated[int, typer.Option("--transactions", "-n", help="bookings to submit")] = 200,
+    kills: Annotated[int, typer.Option("--kills", "-k", help="SIGKILLs of a random server or worker, "
+                                                            "spread over the run (each restarted)")] = 10,
+    workers: Annotated[int, typer.Option("--workers", help="`scomm work` processes")] = 2,
+    servers: Annotated[int, typer.Option("--servers", help="`scomm serve` processes (no worker of their own)")] = 2,
+    database: Annotated[Optional[str], typer.Option(
+        "--database", help="database URL (default: a new SQLite file in a temporary folder)")] = None,
+    people: Annotated[int, typer.Option("--people", help="distinct people booked, a quarter new")] = 40,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    workdir: Annotated[Optional[Path], typer.Option("--workdir", file_okay=False,
+                                                    help="keep logs and the database here")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
+    json_out: Annotated[Optional[Path], typer.Option("--json-out", metavar="FILE", dir_okay=False,
+                                                     help="also write that JSON object to FILE")] = None,
+) -> None:
+    """Bookings through several servers and workers on one database while processes are
+    killed and restarted; then, from the database: lost, duplicated, stuck, in error;
+    throughput and /health latency under load. Exits 1 unless every booking was done
+    exactly once."""
+
+    cfg = bench_chaos.ChaosConfig(transactions=transactions, kills=kills, workers=workers,
+                                  servers=servers, database=database, people=people, seed=seed,
+                                  workdir=workdir)
+    with err.status("starting") as status:
+        result = bench_chaos.run(cfg, progress=lambda msg: status.update(msg))
+    if not json_:
+        bench_chaos.render(result, Console(width=max(console.width, 110)))
+    if json_ or json_out is not None:
+        write_json(result, json_, json_out)
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
 
 bench_app.command("synth", help="Synthetic prints against SFinGe's FVC2002/2004 DB4_B: score distributions, "
                                 "KS distances and a plot.")(_synth)

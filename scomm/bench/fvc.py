@@ -18,14 +18,19 @@ import os
 import platform
 import statistics
 import subprocess
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
+import cv2
+import numba
 from rich.console import Console
 from rich.table import Table
 
 from ..biometrics.evaluation import evaluate_folder, list_impressions
+from . import nbis_peer
 
 __all__ = ["PEERS", "single_core", "machine_info", "find_folders", "folder_label", "run", "render"]
 
@@ -39,10 +44,8 @@ _DROP = ("genuine_scores", "impostor_scores")
 
 def single_core() -> None:
     """Hold OpenCV and numba to one thread, so CPU times are per core and fair to a peer."""
-    import cv2
     cv2.setNumThreads(1)
     try:
-        import numba
         numba.set_num_threads(1)
     except (ImportError, ValueError, RuntimeError):  # pragma: no cover - numba without threading layer
         pass
@@ -58,6 +61,7 @@ def machine_info() -> dict[str, Any]:
                 break
     except OSError:
         pass
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
@@ -68,7 +72,6 @@ def machine_info() -> dict[str, Any]:
 
 
 def _engine_info(peer: str | None) -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
     try:
         scomm_version = version("scomm")
     except PackageNotFoundError:  # pragma: no cover - run from a source tree
@@ -82,7 +85,6 @@ def _engine_info(peer: str | None) -> dict[str, Any]:
         pass
     info: dict[str, Any] = {ENGINE: {"version": scomm_version, "commit": commit}}
     if peer == "nbis":
-        from . import nbis_peer
         info["nbis"] = {"package": nbis_peer.NBIS_PY_REQUIREMENT.split("==")[0],
                         "version": nbis_peer.nbis_version(), "extractor": "MINDTCT", "matcher": "BOZORTH3"}
     return info
@@ -119,7 +121,6 @@ def folder_label(folder: str | Path) -> str:
 
 def _peer_fn(peer: str) -> Callable[..., dict]:
     if peer == "nbis":
-        from . import nbis_peer
         nbis_peer.load_nbis()  # fail before any work when the extra is missing
         return nbis_peer.evaluate_folder_nbis
     raise ValueError(f"unknown peer {peer!r} (known: {', '.join(PEERS)})")
@@ -159,7 +160,7 @@ def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
         say(f"{name}: {ENGINE} ({source})")
         mine = {k: v for k, v in evaluate_folder(folder, iso=iso).items() if k not in _DROP}
         row: dict[str, Any] = {"name": name, "folder": str(folder), "ppi": mine["ppi"], ENGINE: mine}
-        if peer_fn is not None:
+        if peer is not None and peer_fn is not None:
             say(f"{name}: {peer} ({source})")
             theirs = {k: v for k, v in peer_fn(folder, iso=iso).items() if k not in _DROP}
             if (theirs["genuine"], theirs["impostor"]) != (mine["genuine"], mine["impostor"]):

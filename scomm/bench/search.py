@@ -25,7 +25,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+import numba
 import numpy as np
+from rich.table import Table
 
 from ..biometrics import ExtractionError, FingerprintImage, FingerprintTemplate, TenprintGallery, extract
 from ..biometrics.packed import pack
@@ -204,12 +206,10 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
 
 
 def _threads() -> int:
-    import numba
     return int(numba.get_num_threads())
 
 
 def render(r: dict, console) -> None:
-    from rich.table import Table
     t = Table(title=f"scomm bench search: {r['subjects']:,} subjects ({r['source_note']})")
     t.add_column("figure")
     t.add_column("value", justify="right")
@@ -231,7 +231,8 @@ def render(r: dict, console) -> None:
     a = r["at_decision_threshold"]
     rows.append((f"at decision threshold {r['decision_threshold']:.1f}: FPIR / FNIR",
                  f"{100 * a['fpir']:.1f}% / {100 * a['fnir']:.1f}%"))
-    rows.append(("mate score median / top non-mate max", f"{r['mate_score_median']:.1f} / {r['nonmate_top_score_max']:.1f}"))
+    rows.append(("mate score median / top non-mate max",
+                 f"{r['mate_score_median']:.1f} / {r['nonmate_top_score_max']:.1f}"))
     tail = r["impostor_tail"]
     rows.append(("impostor tail fit: a, beta (points)", f"{tail['a']:.2f}, {tail['beta']:.3f} ({tail['points']})"))
     rows.append(("decision rule", r["decision_rule"]))

@@ -36,13 +36,26 @@ from __future__ import annotations
 
 import json as _json
 import os
+import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Iterable, Optional
+from typing import Annotated, Optional, TypeVar
 
+import cv2
+import matplotlib
 import numpy as np
 import typer
+from matplotlib.figure import Figure
+from rich.console import Console
+from rich.table import Table
+from scipy.stats import ks_2samp
 
+from ..biometrics import FingerprintImage, FingerprintTemplate, extract, match, mcc
+from ..biometrics.evaluation import error_rates, folder_ppi, fvc_pairs, list_impressions
+from ..biometrics.extractor import ExtractionError
+from ..biometrics.parameters import DEFAULT
+from ..biometrics.synth import MasterFingerprint, impression, master_seed
 from ..processes import process_pool
 
 __all__ = [
@@ -88,7 +101,6 @@ def _sensor(img: np.ndarray, frame: tuple[int, int] | None, scale: float = 1.0) 
     and cut to ``frame`` (h, w) at a fixed place, the middle of the image.
     The frame does not follow the finger: an impression's displacement moves
     the finger within the frame (and partly out of it), as on a real sensor."""
-    import cv2
     if scale != 1.0:
         h, w = img.shape
         img = cv2.resize(img, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA)
@@ -118,7 +130,6 @@ def synthetic_folder(set_index: int = 0, fingers: int = 10, impressions: int = 8
 
 
 def _synthetic_finger(set_index, i, impressions, mix, frame, scale):
-    from ..biometrics.synth import MasterFingerprint, impression, master_seed
     finger = i % 10 + 1
     m = MasterFingerprint.generate(master_seed(_subject(set_index, i), finger), finger)
     return {(101 + i, k): _sensor(impression(m, 1000 * int(set_index) + k, quality=mix[(k - 1) % len(mix)]),
@@ -126,10 +137,14 @@ def _synthetic_finger(set_index, i, impressions, mix, frame, scale):
             for k in range(1, impressions + 1)}
 
 
-def _extract_all(images: dict) -> dict:
-    from ..biometrics import FingerprintImage, FingerprintTemplate, extract
-    from ..biometrics.extractor import ExtractionError
-    out = {}
+Templates = dict[tuple[int, int], FingerprintTemplate]
+"""One folder's templates by (finger, impression)."""
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+def _extract_all(images: dict) -> Templates:
+    out: Templates = {}
     for key, img in images.items():
         if not isinstance(img, FingerprintImage):
             img = FingerprintImage(img, ppi=500.0)
@@ -140,13 +155,11 @@ def _extract_all(images: dict) -> dict:
     return out
 
 
-def _synthetic_job(job):
+def _synthetic_job(job: tuple) -> Templates:
     return _extract_all(_synthetic_finger(*job))
 
 
-def _real_job(job):
-    from ..biometrics import FingerprintImage
-    from ..biometrics.evaluation import folder_ppi, list_impressions
+def _real_job(job: tuple) -> Templates:
     folder, finger, impressions = job
     ppi = folder_ppi(folder)
     files = {k: f for k, f in list_impressions(folder, "tif").items()
@@ -154,26 +167,26 @@ def _real_job(job):
     return _extract_all({k: FingerprintImage.from_bytes(f.read_bytes(), ppi=ppi) for k, f in files.items()})
 
 
-def _pmap(fn, jobs: Iterable, workers: int):
-    jobs = list(jobs)
-    if workers <= 1 or len(jobs) <= 1:
-        return list(map(fn, jobs))
+def _pmap(fn: Callable[[J], R], jobs: Iterable[J], workers: int) -> list[R]:
+    todo = list(jobs)
+    if workers <= 1 or len(todo) <= 1:
+        return list(map(fn, todo))
     with process_pool(workers, context="fork") as pool:
-        return list(pool.map(fn, jobs, chunksize=1))
+        return list(pool.map(fn, todo, chunksize=1))
 
 
 def synthetic_templates(set_index: int = 0, fingers: int = 10, impressions: int = 8,
                         mix: tuple[str, ...] = IMPRESSION_MIX, frame=FVC_FRAME, scale: float = FVC_SCALE,
                         workers: int = 1) -> dict:
     """Render and extract one synthetic folder: ``{(finger_id, k): template}``."""
-    parts = _pmap(_synthetic_job, [(set_index, i, impressions, tuple(mix), frame, scale) for i in range(fingers)], workers)
+    jobs = [(set_index, i, impressions, tuple(mix), frame, scale) for i in range(fingers)]
+    parts = _pmap(_synthetic_job, jobs, workers)
     return {k: v for p in parts for k, v in p.items()}
 
 
 def real_templates(folder: str | Path, workers: int = 1, limit: tuple[int, int] | None = None) -> dict:
     """Extract every ``NNN_k.tif`` of an FVC folder (as ``evaluate_folder``
     does), or only the first ``limit = (fingers, impressions)`` (for tests)."""
-    from ..biometrics.evaluation import list_impressions
     folder = Path(folder)
     fingers = sorted({k[0] for k in list_impressions(folder, "tif")})
     if not fingers:
@@ -191,9 +204,6 @@ def real_templates(folder: str | Path, workers: int = 1, limit: tuple[int, int] 
 
 def score_templates(templates: dict) -> tuple[list[float], list[float]]:
     """FVC protocol over a folder's templates: (genuine scores, impostor scores)."""
-    from ..biometrics import match, mcc
-    from ..biometrics.evaluation import fvc_pairs
-    from ..biometrics.parameters import DEFAULT
     for t in templates.values():
         mcc.cylinders(t, DEFAULT)
     gp, ip = fvc_pairs(templates)
@@ -202,13 +212,12 @@ def score_templates(templates: dict) -> tuple[list[float], list[float]]:
     return g, i
 
 
-def _score_job(templates):
+def _score_job(templates: Templates) -> tuple[list[float], list[float]]:
     return score_templates(templates)
 
 
 def score_summary(genuine, impostor, templates: dict | None = None) -> dict:
     """EER / FMR100 / FMR1000 and score quantiles of one folder."""
-    from ..biometrics.evaluation import error_rates
     g, i = np.asarray(genuine, float), np.asarray(impostor, float)
     r = error_rates(g, i)
     out = {"genuine": int(len(g)), "impostor": int(len(i)),
@@ -224,7 +233,6 @@ def score_summary(genuine, impostor, templates: dict | None = None) -> dict:
 
 
 def _ks(a, b) -> float:
-    from scipy.stats import ks_2samp
     return float(ks_2samp(np.asarray(a, float), np.asarray(b, float)).statistic)
 
 
@@ -273,9 +281,7 @@ def _det(ax, g, i, **kw):
 def plot(synthetic: list[tuple[list, list]], real: dict[str, tuple[list, list]], title: str = "") -> dict:
     """Genuine ECDF, impostor ECDF and DET curves of the real and synthetic
     sets; returns ``{"synth_vs_fvc": Figure}``."""
-    import matplotlib
     matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(15, 4.8), layout="constrained")
     ax_g, ax_i, ax_d = fig.subplots(1, 3)
@@ -343,7 +349,7 @@ def run(out_dir: str | Path | None = "bench-results", sets: int = 3, fingers: in
     # extraction: every finger of every folder is one job
     syn_jobs = [(s, i, impressions, tuple(mix), frame, scale) for s in range(sets) for i in range(fingers)]
     syn_parts = _pmap(_synthetic_job, syn_jobs, workers)
-    syn_t = [{} for _ in range(sets)]
+    syn_t: list[Templates] = [{} for _ in range(sets)]
     for (s, *_), part in zip(syn_jobs, syn_parts):
         syn_t[s].update(part)
     real_t = {name: real_templates(d, workers, real_limit) for name, d in real_dirs.items()}
@@ -376,19 +382,20 @@ def run(out_dir: str | Path | None = "bench-results", sets: int = 3, fingers: in
         "seconds": {"extraction": t_extract, "total": time.perf_counter() - t0},
         "png": None, "json": None,
     }
-    result["figures"] = plot(syn_scores, real_scores,
-                             title=f"scomm synthetic ({sets} x {fingers} fingers x {impressions}) "
-                                   "vs SFinGe (FVC2002/2004 DB4_B), same engine, FVC protocol")
+    figures = plot(syn_scores, real_scores,
+                   title=f"scomm synthetic ({sets} x {fingers} fingers x {impressions}) "
+                         "vs SFinGe (FVC2002/2004 DB4_B), same engine, FVC protocol")
+    result["figures"] = figures
     if save and out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         png = out / "synth-vs-fvc.png"
-        result["figures"]["synth_vs_fvc"].savefig(png, dpi=110)
+        figures["synth_vs_fvc"].savefig(png, dpi=110)
         result["png"] = str(png)
         js = out / "synth-vs-fvc.json"
         js.write_text(_json.dumps(to_json(result), indent=2))
         result["json"] = str(js)
-    result["seconds"]["total"] = time.perf_counter() - t0
+    result["seconds"] = {"extraction": t_extract, "total": time.perf_counter() - t0}
     return result
 
 
@@ -409,7 +416,6 @@ def _pct(x: float) -> str:
 
 def table(result: dict):
     """Rich table: one row per real set, per synthetic set and pooled synthetic."""
-    from rich.table import Table
     t = Table(title="Match scores: scomm synthetic vs SFinGe (FVC protocol, same engine)")
     for col in ("set", "EER", "FMR100", "minutiae", "genuine q10/q25/med/q75/q90", "impostor med/q90/q99/max",
                 "KS gen vs 02/04", "KS imp vs 02/04"):
@@ -449,15 +455,13 @@ def synth(
     fvc_root: Annotated[Optional[Path], typer.Option("--fvc-root", help="folder holding fvc2002/ and fvc2004/")] = None,
 ) -> None:
     """Compare match scores on synthetic prints with SFinGe's FVC2002/2004 DB4_B."""
-    import sys
 
-    from rich.console import Console
     console = Console() if sys.stdout.isatty() else Console(width=170)
     try:
         result = run(out, sets=sets, fvc_root=fvc_root)
     except FileNotFoundError as exc:
         Console(stderr=True).print(f"[red]{exc}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if json_:
         print(_json.dumps(to_json(result, scores=False), indent=2))
         return

@@ -22,7 +22,7 @@ def gabor_bank(period: float, p: Parameters) -> list[np.ndarray]:
     for b in range(p.gabor_bins):
         ridge = b * np.pi / p.gabor_bins
         normal = ridge + np.pi / 2  # cv2 theta = direction across the stripes
-        g = cv2.getGaborKernel((k, k), p.gabor_sigma, normal, period, 1.0, 0.0, ktype=cv2.CV_32F)
+        g: np.ndarray = cv2.getGaborKernel((k, k), p.gabor_sigma, normal, period, 1.0, 0.0, ktype=cv2.CV_32F)
         g -= g.mean()
         g /= np.abs(g).sum()
         kernels.append(g)

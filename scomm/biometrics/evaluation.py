@@ -13,11 +13,17 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
-import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+
+from . import FingerprintImage, FingerprintTemplate, extract
+from .extractor import ExtractionError
+from .index import FingerStore
+from .matcher import kernels
+from .packed import pack
 
 __all__ = ["list_impressions", "fvc_pairs", "error_rates", "folder_ppi", "evaluate_folder"]
 
@@ -46,11 +52,16 @@ def list_impressions(folder: str | Path, ext: str = "tif") -> dict[tuple[int, in
     return out
 
 
-def fvc_pairs(keys) -> tuple[list[tuple], list[tuple]]:
+Impression = tuple[int, int]
+"""(finger, impression): the key of one FVC image."""
+
+
+def fvc_pairs(keys: Iterable[Impression]) -> tuple[list[tuple[Impression, Impression]],
+                                                   list[tuple[Impression, Impression]]]:
     """FVC protocol over (finger, impression) keys: (genuine, impostor) pair lists."""
-    keys = sorted(keys)
-    genuine, impostor = [], []
-    for a, b in itertools.combinations(keys, 2):
+    genuine: list[tuple[Impression, Impression]] = []
+    impostor: list[tuple[Impression, Impression]] = []
+    for a, b in itertools.combinations(sorted(keys), 2):
         (genuine if a[0] == b[0] else impostor).append((a, b))
     return genuine, impostor
 
@@ -84,11 +95,6 @@ def evaluate_folder(folder: str | Path, iso: bool = False) -> dict:
     ``extraction_median_ms`` per image, ``comparisons_per_second`` for 1:1
     matches with cylinder codes already computed.
     """
-    from . import FingerprintImage, FingerprintTemplate, extract
-    from .extractor import ExtractionError
-    from .index import FingerStore
-    from .matcher import kernels
-    from .packed import pack
 
     folder = Path(folder)
     ppi = folder_ppi(folder)
@@ -141,18 +147,3 @@ def evaluate_folder(folder: str | Path, iso: bool = False) -> dict:
         "mean_minutiae": float(np.mean([len(t.minutiae) for t in templates.values()])),
         "genuine_scores": gs, "impostor_scores": ims,
     }
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m scomm.biometrics.evaluation ARGS``: the same as ``scomm bench fvc ARGS``."""
-    import typer
-
-    from ..bench.cli import bench_app
-    command = typer.main.get_command(bench_app)
-    args = list(sys.argv[1:] if argv is None else argv)
-    # standalone: click prints usage errors and exits with the command's code
-    return command.main(args=["fvc", *args], prog_name="python -m scomm.biometrics.evaluation")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -71,11 +71,14 @@ def analyse(image: FingerprintImage, p: Parameters = DEFAULT, full: bool = True)
 def extract(image: FingerprintImage, p: Parameters = DEFAULT) -> FingerprintTemplate:
     """Extract a minutiae template; raises :class:`ExtractionError` if unusable."""
     a = analyse(image, p, full=True)
+    skel, clarity = a.skeleton, a.clarity
+    if skel is None or clarity is None:   # analyse(full=True) always sets both
+        raise RuntimeError("analyse(full=True) gave no skeleton or clarity map")
     inner = segmentation.erode(a.mask, p.border_erode)
     if p.min_minutia_clarity > 0:
-        inner &= a.clarity >= p.min_minutia_clarity
-    mins = minutiae.detect(a.skeleton, a.theta, a.coherence, inner, p)
-    quality_mod.minutiae_reliability(mins, a.coherence, a.clarity, p)
+        inner &= clarity >= p.min_minutia_clarity
+    mins = minutiae.detect(skel, a.theta, a.coherence, inner, p)
+    quality_mod.minutiae_reliability(mins, a.coherence, clarity, p)
     if len(mins) < 3:
         raise ExtractionError(f"too few minutiae found ({len(mins)}); image unusable")
     ox, oy = a.offset

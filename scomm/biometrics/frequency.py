@@ -26,7 +26,7 @@ def spectral_period(norm: np.ndarray, mask: np.ndarray, p: Parameters) -> float:
     if not band.any():
         return p.ridge_period
     bins = np.round(r[band] * n).astype(int)
-    prof = np.bincount(bins, weights=spec[band])
+    prof: np.ndarray = np.bincount(bins, weights=spec[band])   # float: weighted
     cnt = np.bincount(bins)
     prof = prof / np.maximum(cnt, 1)
     prof = np.convolve(prof, np.ones(3) / 3, mode="same")

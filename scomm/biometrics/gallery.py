@@ -12,8 +12,9 @@ gallery size.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -179,7 +180,7 @@ class TenprintGallery:
         subset = None if among is None else np.array(
             sorted(self._row[i] for i in set(map(str, among)) if i in self._row), dtype=np.int64)
         rows, fused, per_finger = self._rank(packed, subset)
-        out = []
+        out: list[Candidate] = []
         for o in np.argsort(-fused)[:max(0, max_candidates)]:
             row = int(rows[o])
             scores = {f: float(v[o]) for f, v in per_finger.items() if self._stores[f].present()[row]}

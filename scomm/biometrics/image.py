@@ -5,6 +5,8 @@ import io
 
 import cv2
 import numpy as np
+import wsq  # noqa: F401  (registers the WSQ Pillow plugin)
+from PIL import Image
 
 __all__ = ["FingerprintImage"]
 
@@ -47,17 +49,12 @@ class FingerprintImage:
         return int(self.pixels.shape[0])
 
     @classmethod
-    def from_bytes(cls, data: bytes, ppi: float | None = None) -> "FingerprintImage":
+    def from_bytes(cls, data: bytes, ppi: float | None = None) -> FingerprintImage:
         """Decode WSQ, PNG, TIFF, JPEG (anything Pillow + the ``wsq`` plugin reads).
 
         ``ppi`` overrides the resolution stored in the file; if neither is
         known, 500 ppi is assumed.
         """
-        from PIL import Image
-        try:
-            import wsq  # noqa: F401  (registers the WSQ Pillow plugin)
-        except ImportError:  # pragma: no cover
-            pass
         try:
             im = Image.open(io.BytesIO(bytes(data)))
             im.load()

@@ -153,16 +153,17 @@ class FingerStore:
                 return self._score(probe, rows, k, kind, True, out)
         return self._score(probe, rows, k, kind, False, out)
 
-    def _score(self, probe, rows, k, kind, parallel, out):
+    def _score(self, probe: PackedFinger, rows: np.ndarray, k: Kernels, kind: str, parallel: bool,
+               out: np.ndarray) -> np.ndarray:
         xy, ang, mask, bits, hull, spans = self.arrays()
         if kind == "full":
-            fn = _full_rows_parallel if parallel else _full_rows
-            fn(probe.xy, probe.angle, probe.mask, probe.bits, probe.hull, xy, ang, mask, bits, hull, spans,
+            full = _full_rows_parallel if parallel else _full_rows
+            full(probe.xy, probe.angle, probe.mask, probe.bits, probe.hull, xy, ang, mask, bits, hull, spans,
                rows, k.min_cells, k.max_dtheta, *k.consolidation, out)
         else:
-            fn = _lss_rows_parallel if parallel else _lss_rows
+            lss = _lss_rows_parallel if parallel else _lss_rows
             kp = min(len(probe.mask), k.lss_probe_cylinders)
-            fn(probe.angle[:kp], probe.mask[:kp], probe.bits[:kp], ang, mask, bits, spans, rows,
+            lss(probe.angle[:kp], probe.mask[:kp], probe.bits[:kp], ang, mask, bits, spans, rows,
                k.lss_gallery_cylinders, k.min_cells, k.max_dtheta, *k.lss, out)
         return out
 

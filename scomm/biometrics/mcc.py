@@ -137,7 +137,7 @@ def cylinders(template: FingerprintTemplate, p: Parameters) -> Cylinders:
     """Cylinder codes for a template (cached on the template)."""
     key = ("mcc", p.mcc_radius, p.mcc_ns, p.mcc_nd)
     cached = template._cache.get(key)
-    if cached is not None:
+    if isinstance(cached, Cylinders):
         return cached
     m = template.minutiae
     xy = np.array([(mi.x, mi.y) for mi in m], np.float64).reshape(-1, 2)

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from .parameters import Parameters
-from .template import Minutia
+from .template import Minutia, MinutiaKind
 
 # 8-neighbourhood in circular order: N, NE, E, SE, S, SW, W, NW
 _DY = np.array([-1, -1, 0, 1, 1, 1, 0, -1], np.int64)
@@ -83,7 +83,7 @@ def _trace(sk, idmap, y0, x0, y1, x1, own, maxlen, dy, dx):
 def _branch_starts(sk: np.ndarray, y: int, x: int) -> list[tuple[int, int]]:
     """One starting pixel per run of set pixels around (y, x)."""
     ring = [int(sk[y + _DY[k], x + _DX[k]]) for k in range(8)]
-    starts = []
+    starts: list[tuple[int, int]] = []
     k0 = next((k for k in range(8) if ring[k] == 0), None)
     if k0 is None:
         return starts
@@ -110,7 +110,7 @@ def detect(skeleton: np.ndarray, theta: np.ndarray, coherence: np.ndarray,
     cn = _crossing_numbers(sk, _DY, _DX)
     idmap = np.full((h, w), -1, np.int32)
     pts: list[tuple[int, int]] = []      # (y, x) representative pixel
-    kinds: list[str] = []
+    kinds: list[MinutiaKind] = []
     for y, x in zip(*np.nonzero(cn == 1)):
         idmap[y, x] = len(pts)
         pts.append((int(y), int(x)))
@@ -141,7 +141,7 @@ def detect(skeleton: np.ndarray, theta: np.ndarray, coherence: np.ndarray,
             removed[i] = True
             continue
         starts = _branch_starts(sk, y, x)
-        ends = []
+        ends: list[tuple[int, int]] = []
         for sy, sx in starts:
             ey, ex, steps, hit = _trace(sk, idmap, y, x, sy, sx, i, maxlen, _DY, _DX)
             if hit >= 0:
@@ -151,6 +151,8 @@ def detect(skeleton: np.ndarray, theta: np.ndarray, coherence: np.ndarray,
                    (kind == "bifurcation" and hk == "bifurcation" and steps <= p.bridge_length):
                     removed[i] = removed[hit] = True
             ends.append((ey - y, ex - x))
+        vy: float
+        vx: float
         if kind == "ending":
             if len(ends) != 1:
                 removed[i] = True
@@ -163,11 +165,11 @@ def detect(skeleton: np.ndarray, theta: np.ndarray, coherence: np.ndarray,
             vecs = [np.array(e, float) / (math.hypot(*e) + 1e-9) for e in ends[:3]]
             # the two forks are the closest pair of branch directions
             best, pair = -2.0, (0, 1)
-            for a in range(3):
-                for b in range(a + 1, 3):
-                    d = float(vecs[a] @ vecs[b])
+            for ja in range(3):
+                for jb in range(ja + 1, 3):
+                    d = float(vecs[ja] @ vecs[jb])
                     if d > best:
-                        best, pair = d, (a, b)
+                        best, pair = d, (ja, jb)
             fork = vecs[pair[0]] + vecs[pair[1]]
             vy, vx = -fork[0], -fork[1]                # points along the stem
         a = math.atan2(vy, vx)
@@ -179,7 +181,7 @@ def detect(skeleton: np.ndarray, theta: np.ndarray, coherence: np.ndarray,
         direction[i] = a
     keep = np.flatnonzero(~removed)
     # broken ridges: two endings facing each other across a short gap
-    ends_idx = [i for i in keep if kinds[i] == "ending"]
+    ends_idx = [int(i) for i in keep if kinds[i] == "ending"]
     for ii, i in enumerate(ends_idx):
         for j in ends_idx[ii + 1:]:
             dy_, dx_ = pts[j][0] - pts[i][0], pts[j][1] - pts[i][1]
@@ -200,15 +202,15 @@ def detect(skeleton: np.ndarray, theta: np.ndarray, coherence: np.ndarray,
         close = (D < p.cluster_dist).any(axis=1)
         removed[keep[close]] = True
     out: list[Minutia] = []
-    for i in np.flatnonzero(~removed):
-        y, x = pts[i]
+    for m in np.flatnonzero(~removed):
+        y, x = pts[m]
         if not inner_mask[y, x]:
             continue
         coh = float(coherence[max(0, y - 4):y + 5, max(0, x - 4):x + 5].mean())
         if coh < p.min_minutia_coherence:
             continue
-        iso_angle = (-direction[i]) % (2 * math.pi)
-        out.append(Minutia(x=int(x), y=int(y), angle=float(iso_angle), kind=kinds[i],
+        iso_angle = (-direction[m]) % (2 * math.pi)
+        out.append(Minutia(x=int(x), y=int(y), angle=float(iso_angle), kind=kinds[m],
                            quality=int(round(min(1.0, coh) * 100))))
     if len(out) > p.max_minutiae:
         out.sort(key=lambda m: -m.quality)

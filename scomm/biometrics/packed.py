@@ -17,7 +17,9 @@ All kernels are numba-compiled; the popcount is the CPU instruction.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numba import njit, types
@@ -34,13 +36,18 @@ _TWO_PI = 2 * math.pi
 
 
 @intrinsic
-def popcount(typingctx, x):
+def _popcount(typingctx, x):
     """Hardware popcount of a uint64 (LLVM ``ctpop``)."""
     sig = types.uint64(types.uint64)
 
     def codegen(context, builder, signature, args):
         return builder.ctpop(args[0])
     return sig, codegen
+
+
+# Called only from the compiled kernels, where the intrinsic is a uint64 -> uint64 function
+# (numba's stubs type the Python-level call, which always raises).
+popcount = cast("Callable[[int], int]", _popcount)
 
 
 @dataclass
@@ -72,7 +79,7 @@ def pack(template: FingerprintTemplate, p: Parameters = DEFAULT) -> PackedFinger
     """Bit-vector cylinders of a template (cached on the template)."""
     key = ("packed", p.index_minutiae, p.max_minutiae, p.mcc_radius, p.mcc_ns, p.mcc_nd)
     cached = template._cache.get(key)
-    if cached is not None:
+    if isinstance(cached, PackedFinger):
         return cached
     cyl = mcc.cylinders(template, p)
     inside = mcc.in_radius_cells(p)
@@ -231,7 +238,8 @@ def _top_pairs(S, k, out):
 
 
 @njit(cache=True)
-def _pairing(xa, aa, xb, ab, bx_order, bx_sorted, S, rot, tx, ty, dmax, amax, w_buf, i_buf, j_buf, used_a, used_b, pairs):
+def _pairing(xa, aa, xb, ab, bx_order, bx_sorted, S, rot, tx, ty, dmax, amax,
+             w_buf, i_buf, j_buf, used_a, used_b, pairs):
     """Greedy one-to-one pairing after moving A by (rot, tx, ty); returns (weight, n_pairs).
 
     B's minutiae are visited in x order (``bx_order``) so only those within ``dmax``

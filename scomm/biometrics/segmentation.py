@@ -24,7 +24,7 @@ def segment(img: np.ndarray, p: Parameters) -> np.ndarray:
     std = local_std(img, p.segment_sigma)
     robust_max = float(np.percentile(std, 95))
     thr = max(p.segment_min_std, p.segment_threshold * robust_max)
-    mask = (std > thr).astype(np.uint8)
+    mask: np.ndarray = (std > thr).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _ellipse(p.segment_close))
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _ellipse(p.segment_open))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)

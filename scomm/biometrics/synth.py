@@ -388,7 +388,7 @@ class MasterFingerprint:
     period: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def generate(cls, seed: int, finger: int) -> "MasterFingerprint":
+    def generate(cls, seed: int, finger: int) -> MasterFingerprint:
         seed, finger = int(seed), _check_finger(finger)
         lay = _make_layout(seed, finger)
         rng = _rng("master", seed, finger)
@@ -427,19 +427,31 @@ def _cached_master(seed: int, finger: int) -> MasterFingerprint:
 # impressions
 # ---------------------------------------------------------------------------
 
-_Q = {
-    # rot: rotation sd (deg), shift: translation sd (px), dist: distortion (px),
-# cut: partial-contact strength, fall: pressure fall-off towards the edges,
-# press: pressure noise, noise: grey-level noise sd, blur: sigma (px),
-# dry: dryness (thin, broken ridges), crease: mean number of creases / 2,
-# grain: skin texture (ridges as chains of blobs), area: range of the contact
-# ellipse relative to the footprint (plain impressions touch part of the pad)
-    "good": dict(rot=7.0, shift=10.0, dist=3.0, cut=0.00, fall=0.15, press=0.12, noise=4.0, blur=0.7, dry=0.12, crease=0.1, grain=0.25,
-                 area=(0.85, 1.00)),
-    "fair": dict(rot=10.0, shift=16.0, dist=7.5, cut=0.12, fall=0.25, press=0.25, noise=8.0, blur=0.9, dry=0.30, crease=0.4, grain=0.50,
-                 area=(0.72, 0.95)),
-    "poor": dict(rot=14.0, shift=24.0, dist=9.0, cut=0.22, fall=0.35, press=0.40, noise=12.0, blur=1.1, dry=0.36, crease=1.0, grain=0.55,
-                 area=(0.72, 0.92)),
+@dataclass(frozen=True)
+class _Impression:
+    """How much one quality of impression varies."""
+    rot: float                  # rotation sd (deg)
+    shift: float                # translation sd (px)
+    dist: float                 # distortion (px)
+    cut: float                  # partial-contact strength
+    fall: float                 # pressure fall-off towards the edges
+    press: float                # pressure noise
+    noise: float                # grey-level noise sd
+    blur: float                 # sigma (px)
+    dry: float                  # dryness (thin, broken ridges)
+    crease: float               # mean number of creases / 2
+    grain: float                # skin texture (ridges as chains of blobs)
+    area: tuple[float, float]   # range of the contact ellipse relative to the footprint
+                                # (plain impressions touch part of the pad)
+
+
+_Q: dict[str, _Impression] = {
+    "good": _Impression(rot=7.0, shift=10.0, dist=3.0, cut=0.00, fall=0.15, press=0.12, noise=4.0, blur=0.7, dry=0.12, crease=0.1, grain=0.25,
+                        area=(0.85, 1.00)),
+    "fair": _Impression(rot=10.0, shift=16.0, dist=7.5, cut=0.12, fall=0.25, press=0.25, noise=8.0, blur=0.9, dry=0.30, crease=0.4, grain=0.50,
+                        area=(0.72, 0.95)),
+    "poor": _Impression(rot=14.0, shift=24.0, dist=9.0, cut=0.22, fall=0.35, press=0.40, noise=12.0, blur=1.1, dry=0.36, crease=1.0, grain=0.55,
+                        area=(0.72, 0.92)),
 }
 
 
@@ -472,8 +484,8 @@ def impression(master: MasterFingerprint, seed: int, *, quality: str = "good") -
     # For every output pixel p: master position R^-1 (p - centre - t) + m + d(p)
     # where d is zero in the close-contact region around (ccx, ccy) and grows
     # smoothly outside it.  All smooth fields live on an 8 px grid.
-    ang = math.radians(float(np.clip(rng.normal(0, q["rot"]), -20, 20)))
-    tx, ty = rng.normal(0, q["shift"], 2)
+    ang = math.radians(float(np.clip(rng.normal(0, q.rot), -20, 20)))
+    tx, ty = rng.normal(0, q.shift, 2)
     mo = cv2.moments(master.mask.view(np.uint8), binaryImage=True)
     mcx, mcy = mo["m10"] / mo["m00"], mo["m01"] / mo["m00"]
     ccx, ccy = mcx + rng.normal(0, 25), mcy + rng.normal(-20, 25)
@@ -486,7 +498,7 @@ def impression(master: MasterFingerprint, seed: int, *, quality: str = "good") -
     rigid_r = rng.uniform(50, 90)
     wd = np.clip((r - rigid_r) / 150.0, 0, 1.4)
     wd = wd * wd * (3 - 2 * np.minimum(wd, 1))       # smooth onset of the distortion
-    dist = q["dist"] * rng.uniform(0.6, 1.4)
+    dist = q.dist * rng.uniform(0.6, 1.4)
     dfx = _smooth_noise(rng, 4, gshape) * dist + _smooth_noise(rng, 7, gshape) * 0.4 * dist
     dfy = _smooth_noise(rng, 4, gshape) * dist + _smooth_noise(rng, 7, gshape) * 0.4 * dist
     drag = rng.normal(0, 1.2 * dist, 2)              # the outer skin dragged sideways
@@ -502,26 +514,26 @@ def impression(master: MasterFingerprint, seed: int, *, quality: str = "good") -
     # a plain impression touches an elliptical part of the finger pad, larger
     # the harder the finger is pressed: semi-axes ``k`` times those of the
     # footprint's equivalent ellipse; pressure falls steeply near its edge
-    k = rng.uniform(*q["area"])
+    k = rng.uniform(*q.area)
     cw = k * 2.0 * math.sqrt(mo["mu20"] / mo["m00"])
     ch = k * 2.0 * math.sqrt(mo["mu02"] / mo["m00"])
     rn2 = ((gmx - ccx) / cw) ** 2 + ((gmy - ccy) / ch) ** 2
-    press = (1.0 - q["fall"] * rn2 - 2.5 * np.clip(rn2 - 0.7, 0, None)
-             + q["press"] * _smooth_noise(rng, 5, gshape))
-    if q["cut"] > 0:
+    press = (1.0 - q.fall * rn2 - 2.5 * np.clip(rn2 - 0.7, 0, None)
+             + q.press * _smooth_noise(rng, 5, gshape))
+    if q.cut > 0:
         # a lifted side or tip: a tilted plane takes part of the footprint away
         phi = rng.uniform(0, 2 * math.pi)
         plane = (math.cos(phi) * (gmx - ccx) + math.sin(phi) * (gmy - ccy)) / 200.0
-        press = press - rng.uniform(0.3, 1.0) * q["cut"] * 4 * np.clip(plane, 0, None)
+        press = press - rng.uniform(0.3, 1.0) * q.cut * 4 * np.clip(plane, 0, None)
     press = _up(press)
-    contact = fmask.astype(np.float32) * np.clip((press - 0.25) / 0.15, 0, 1)
+    contact: np.ndarray = fmask.astype(np.float32) * np.clip((press - 0.25) / 0.15, 0, 1)
     contact = cv2.GaussianBlur(contact, (0, 0), 2.0)
 
     # --- ridge appearance: thickness (wet/dry), breaks, pores -----------------
     wet = rng.normal(0, 0.12)                                     # >0 thicker ridges
-    dry = q["dry"] * rng.uniform(0.5, 1.5)
+    dry = q.dry * rng.uniform(0.5, 1.5)
     hs = (H // 2, W // 2)
-    speck = cv2.GaussianBlur(rng.standard_normal(hs, dtype=np.float32), (0, 0), 0.8)
+    speck: np.ndarray = cv2.GaussianBlur(rng.standard_normal(hs, dtype=np.float32), (0, 0), 0.8)
     speck = cv2.resize(speck, (W, H), interpolation=cv2.INTER_LINEAR)
     # skin texture: ridges are not smooth tubes but chains of pores and
     # irregular blobs (SFinGe's "noising": random erosion / dilation), so
@@ -529,7 +541,7 @@ def impression(master: MasterFingerprint, seed: int, *, quality: str = "good") -
     grain = cv2.GaussianBlur(rng.standard_normal(hs, dtype=np.float32), (0, 0), 1.0)
     grain = cv2.resize(grain, (W, H), interpolation=cv2.INTER_LINEAR)
     v = (ridge + 0.3 * (press - 1.0) + wet - 0.8 * dry + 4.0 * dry * speck
-         + q["grain"] * rng.uniform(0.7, 1.3) * 3.5 * grain)
+         + q.grain * rng.uniform(0.7, 1.3) * 3.5 * grain)
     ink = 1.0 / (1.0 + np.exp(-4.0 * v))
     # pores: small light dots on the ridges
     n_pores = int(rng.integers(250, 600))
@@ -541,7 +553,7 @@ def impression(master: MasterFingerprint, seed: int, *, quality: str = "good") -
     pores = cv2.GaussianBlur(pores, (0, 0), 0.9) * 6.0
     ink *= 1.0 - np.clip(pores, 0, 0.75)
     # creases (light lines) and scratches
-    n_cr = int(rng.poisson(q["crease"] * 2.0))
+    n_cr = int(rng.poisson(q.crease * 2.0))
     if n_cr:
         cr = np.zeros((H, W), np.uint8)
         for _ in range(n_cr):
@@ -563,8 +575,8 @@ def impression(master: MasterFingerprint, seed: int, *, quality: str = "good") -
     # the background outside the finger fades to white
     bg = cv2.GaussianBlur(np.minimum(contact * 3.0, 1.0), (0, 0), 4.0)
     img = bg * img + (1.0 - bg) * 255.0
-    img = cv2.GaussianBlur(img, (0, 0), q["blur"] * rng.uniform(0.8, 1.2))
-    img += rng.standard_normal((H, W), dtype=np.float32) * (q["noise"] * (0.3 + 0.7 * bg))
+    img = cv2.GaussianBlur(img, (0, 0), q.blur * rng.uniform(0.8, 1.2))
+    img += rng.standard_normal((H, W), dtype=np.float32) * (q.noise * (0.3 + 0.7 * bg))
     return np.clip(img + 0.5, 0, 255).astype(np.uint8)
 
 

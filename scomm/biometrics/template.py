@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-__all__ = ["Minutia", "FingerprintTemplate", "TemplateError", "ISO_19794_2", "ANSI_378", "detect_format"]
+__all__ = ["Minutia", "MinutiaKind", "FingerprintTemplate", "TemplateError", "ISO_19794_2", "ANSI_378",
+           "detect_format"]
 
 ISO_19794_2 = "iso19794-2:2005"
 ANSI_378 = "ansi378-2004"
@@ -39,8 +41,9 @@ _PX_PER_CM_500PPI = 197  # 500 ppi = 196.85 px/cm
 _ANSI_HEADER_LEN = 26
 _ANSI_LONG_HEADER_LEN = 30  # record length 0 followed by a 4-byte length
 _ANSI_ANGLE_UNITS = 180     # 2-degree units, 0..179
-_KIND_TO_BITS = {"ending": 1, "bifurcation": 2}
-_BITS_TO_KIND = {0: "ending", 1: "ending", 2: "bifurcation"}  # 0 = "other"
+MinutiaKind = Literal["ending", "bifurcation"]
+_KIND_TO_BITS: dict[str, int] = {"ending": 1, "bifurcation": 2}
+_BITS_TO_KIND: dict[int, MinutiaKind] = {0: "ending", 1: "ending", 2: "bifurcation"}  # 0 = "other"
 
 
 class TemplateError(ValueError):
@@ -52,7 +55,7 @@ class Minutia:
     x: int
     y: int
     angle: float
-    kind: Literal["ending", "bifurcation"] = "ending"
+    kind: MinutiaKind = "ending"
     quality: int = 0
 
 
@@ -63,8 +66,8 @@ class FingerprintTemplate:
     minutiae: list[Minutia]
     quality: int = 0
     finger_position: int = 0
-    # matcher-side cache (cylinder codes); never serialised or compared
-    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # matcher-side cache (cylinder codes), keyed by (kind, parameters...); never serialised or compared
+    _cache: dict[tuple[Hashable, ...], object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ ISO
     def to_iso(self) -> bytes:
@@ -88,7 +91,7 @@ class FingerprintTemplate:
         return bytes(header + body)
 
     @classmethod
-    def from_iso(cls, data: bytes) -> "FingerprintTemplate":
+    def from_iso(cls, data: bytes) -> FingerprintTemplate:
         """Decode an ISO/IEC 19794-2:2005 record (first finger view is used).
 
         Raises :class:`TemplateError` naming the problem for any malformed input.
@@ -182,7 +185,7 @@ class FingerprintTemplate:
         return bytes(header + body)
 
     @classmethod
-    def from_ansi378(cls, data: bytes) -> "FingerprintTemplate":
+    def from_ansi378(cls, data: bytes) -> FingerprintTemplate:
         """Decode an ANSI INCITS 378-2004 record (first finger view is used).
 
         Every view is checked to fit the record. Raises :class:`TemplateError`
@@ -219,7 +222,7 @@ class FingerprintTemplate:
         sx = _PX_PER_CM_500PPI / xres if xres != _PX_PER_CM_500PPI else 1.0
         sy = _PX_PER_CM_500PPI / yres if yres != _PX_PER_CM_500PPI else 1.0
         pos = header_len
-        first = None
+        first: tuple[list[Minutia], int, int] | None = None
         for view in range(nviews):
             if pos + _VIEW_HEADER_LEN > total:
                 raise TemplateError(
@@ -261,13 +264,15 @@ class FingerprintTemplate:
                 first = (mins, fquality, fpos)
         if pos != total:
             raise TemplateError(f"record length {total} but its {nviews} finger view(s) end at byte {pos}")
+        if first is None:   # nviews >= 1 was checked above, so the loop read one
+            raise TemplateError("record has no finger view")
         mins, fquality, fpos = first
         return cls(width=int(round(width * sx)), height=int(round(height * sy)),
                    minutiae=mins, quality=fquality, finger_position=fpos)
 
     # ------------------------------------------------------------ either one
     @classmethod
-    def from_bytes(cls, data: bytes) -> "FingerprintTemplate":
+    def from_bytes(cls, data: bytes) -> FingerprintTemplate:
         """Decode an ISO/IEC 19794-2:2005 or ANSI INCITS 378-2004 record, whichever it is."""
         data = _as_bytes(data)
         if detect_format(data) == ANSI_378:

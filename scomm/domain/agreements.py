@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Iterable, Mapping, Sequence
 
 from .jail_conditions import ConditionError, PersonFacts, describe_condition, evaluate, parse_condition
 from .jurisdictions import POSTAL_TO_FIPS, data_file
@@ -81,7 +81,7 @@ class PolicyEntry:
                 "origin": self.origin}
 
     @classmethod
-    def from_dict(cls, d: Mapping, origin: str | None = None) -> "PolicyEntry":
+    def from_dict(cls, d: Mapping, origin: str | None = None) -> PolicyEntry:
         try:
             e = cls(id=str(d.get("id") or ""), state=str(d["state"]).upper(), topic=d["topic"],
                     effective_from=date.fromisoformat(str(d["effective_from"])),
@@ -93,10 +93,15 @@ class PolicyEntry:
         except (KeyError, ValueError, TypeError) as exc:
             raise PolicyDataError(f"bad policy entry {dict(d)!r}: {exc}") from None
         if not e.id:
-            e = replace(e, id=f"{e.state}-{'-'.join(e.counties) + '-' if e.counties else ''}"
-                              f"{e.effective_from.isoformat()}-{e.topic}")
+            e = replace(e, id=made_id(e.state, e.counties, e.topic, e.effective_from))
         validate(e)
         return e
+
+
+def made_id(state: str, counties: Sequence[str], topic: str, effective_from: date) -> str:
+    """The id of an entry given without one: state, counties, date and topic."""
+    return (f"{state}-{'-'.join(counties) + '-' if counties else ''}"
+            f"{effective_from.isoformat()}-{topic}")
 
 
 def validate(e: PolicyEntry) -> None:

@@ -16,13 +16,15 @@ Forms by date are in ``FORMS``. The 48-hour hold clock is in ``hold.py``.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
 
+from . import ncic
 from .frameworks.base import Classification, ImmigrationContext
 from .frameworks.johnson import JOHNSON_2014, MINOR_TRAFFIC, allowed_requests
 from .immigration import ImmigrationStatus
+from .priority import framework
 from .rapsheet import Conviction
 
 
@@ -147,7 +149,6 @@ _SIGNIFICANT_2012_CODES = {"3803": "violence, threats, or assault",
 
 
 def _significant_2012(code: str) -> str | None:
-    from . import ncic
     if code in _SIGNIFICANT_2012_CODES:
         return _SIGNIFICANT_2012_CODES[code]
     if code[:2] == "35" and ncic.is_known(code) and ncic.offence(code).aggravated_felony:
@@ -158,7 +159,6 @@ def _significant_2012(code: str) -> str | None:
 def guidance_2012_criteria(convictions: Sequence[Conviction], ctx: ImmigrationContext,
                            status: ImmigrationStatus) -> list[str]:
     """The criteria of the 2012-12-21 detainer guidance that this person meets."""
-    from . import ncic
     out = []
     felonies = [c.ncic for c in convictions if c.offence.severity == "felony"]
     if felonies:
@@ -213,7 +213,6 @@ def decide_detainer(status: ImmigrationStatus, level: str, *, on: date | None = 
             f"removable ({status.status}); level {level}",
             "SC-2008 practice: detainer requested for every removable match"], "hold", "SC-PRACTICE")
     if on is None:
-        from .priority import framework
         on = framework(classification.framework).effective_from  # type: ignore[union-attr]
     ctx = context or ImmigrationContext(on=on)
     policy = detainer_policy_in_force(on)

@@ -7,9 +7,10 @@ stated rules, not legal advice: every answer carries its reasons.
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
 
 from .rapsheet import Conviction
 
@@ -30,7 +31,7 @@ STATUS_CHANGING = {"admission", "border_apprehension", "removal", "lpr_adjustmen
 class Encounter:
     kind: str
     date: date
-    stay_until: date | None = None  # for admissions: the authorised stay
+    stay_until: dt.date | None = None  # for admissions: the authorised stay (dt.date: ``date`` is the field above)
     place: str = ""
 
     def to_dict(self) -> dict:
@@ -38,7 +39,7 @@ class Encounter:
                 "stay_until": self.stay_until.isoformat() if self.stay_until else None}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Encounter":
+    def from_dict(cls, d: dict) -> Encounter:
         return cls(d["kind"], date.fromisoformat(d["date"]),
                    date.fromisoformat(d["stay_until"]) if d.get("stay_until") else None,
                    d.get("place", ""))

@@ -8,9 +8,9 @@ hold into a refused one.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Sequence
 
 from .rapsheet import Conviction
 

@@ -130,7 +130,7 @@ class Jurisdictions:
 
     @classmethod
     def from_rows(cls, activations: list[dict], county_offices: list[dict],
-                  offices: list[dict]) -> "Jurisdictions":
+                  offices: list[dict]) -> Jurisdictions:
         aor = {r["geoid"].zfill(5): r["aor"].strip() or None for r in county_offices}
         by_state: dict[str, set[str]] = {}
         for geoid, code in aor.items():
@@ -156,7 +156,7 @@ class Jurisdictions:
         return cls(counties, fos)
 
     @classmethod
-    def load_default(cls) -> "Jurisdictions":
+    def load_default(cls) -> Jurisdictions:
         """The packaged tables, read once per process."""
         return _load_default()
 

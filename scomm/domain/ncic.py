@@ -27,8 +27,9 @@ Simplifications, stated:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 Severity = Literal["felony", "misdemeanor"]
 

@@ -31,15 +31,27 @@ with EO-13768) unless the file moves that policy itself.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import detainer as dt
-from .agreements import (NATIONAL, OPT_OUT_VALUES, TOPICS, AgreementState, Finding,
-                         PolicyDataError, PolicyEntry, agreement_state, load_entries,
-                         merge_entries)
+from .agreements import (
+    NATIONAL,
+    OPT_OUT_VALUES,
+    TOPICS,
+    AgreementState,
+    Finding,
+    PolicyDataError,
+    PolicyEntry,
+    agreement_state,
+    load_entries,
+    made_id,
+    merge_entries,
+)
 from .frameworks.base import SC_LEVELS, Classification, Framework, ImmigrationContext
 from .immigration import ImmigrationStatus
 from .jail_conditions import ConditionError, parse_condition
@@ -55,6 +67,7 @@ ENTRY_KEYS = ("id", "state", "counties", "topic", "effective_from", "value", "su
 # A framework's detainer policy moves with it unless the file moves the policy itself.
 PAIRED_POLICY = {"JOHNSON-2014": "PEP", "EO-13768": "EO-13768"}
 MAX_ID = 72                               # fits the audit target "policy/<id>"
+MAX_KEY = 120                             # fits policy_entries.entry_key (stored_key)
 
 
 class PolicyFileError(ValueError):
@@ -88,13 +101,13 @@ class Schedule:
     items: tuple[Scheduled, ...]
 
     @classmethod
-    def of(cls, starts: Iterable[tuple[str, date]]) -> "Schedule":
+    def of(cls, starts: Iterable[tuple[str, date]]) -> Schedule:
         return cls(tuple(Scheduled(i, d, d) for i, d in starts))
 
     def ids(self) -> list[str]:
         return [s.id for s in self.items]
 
-    def moved(self, moves: Mapping[str, date], source: str) -> "Schedule":
+    def moved(self, moves: Mapping[str, date], source: str) -> Schedule:
         """This schedule with some starts moved; raises ``PolicyFileError`` if an item
         is unknown or a moved item would never be in force."""
         problems = [(k, f"unknown id; known: {', '.join(self.ids())}")
@@ -147,55 +160,182 @@ def _is_date(v: Any) -> bool:
         return False
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")   # tab, CR, LF pass
+_NOT_ID = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+TEXT_FIELDS = ("summary", "effect", "source", "note", "origin")
+
+
+def _text_problem(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return f"text, not {type(v).__name__}"
+    if _NOT_TEXT.search(v):
+        return "holds a control character or an unpaired surrogate"
+    return None
+
+
+def _county(c: Any) -> str | None:
+    """A county FIPS code as given (5-digit text, or a number without its leading
+    zeros), zero-padded; None if it is neither."""
+    if isinstance(c, bool) or not isinstance(c, (int, str)):
+        return None
+    cs = str(c).zfill(5)
+    return cs if len(cs) == 5 and cs.isascii() and cs.isdigit() else None
+
+
+def stored_key(state: str, counties: Sequence[str], topic: str, effective_from: date) -> str:
+    """The key (scope, topic, date) user entries are stored under (at most ``MAX_KEY``)."""
+    return f"{state}|{','.join(counties)}|{topic}|{effective_from.isoformat()}"
+
+
 def entry_problems(d: Any, where: str = "") -> list[tuple[str, str]]:
-    """Every problem of one entry dict, as (field, message); [] when it is valid."""
+    """Every problem of one entry dict, as (field, message); [] when it is valid.
+
+    What passes is stored alike on SQLite and PostgreSQL: text without control
+    characters, an id and a key that fit their columns (``MAX_ID``, ``MAX_KEY``)."""
     p = where + "." if where else ""
     if not isinstance(d, Mapping):
         return [(where or "entry", "an entry is a JSON object")]
     out: list[tuple[str, str]] = []
     for k in d:
         if k not in ENTRY_KEYS:
-            out.append((p + str(k), f"unknown field; known: {', '.join(ENTRY_KEYS)}"))
-    state = str(d.get("state", "")).upper()
+            out.append((p + str(k)[:80], f"unknown field; known: {', '.join(ENTRY_KEYS)}"))
+    raw_state = d.get("state", "")
+    state = raw_state.upper() if isinstance(raw_state, str) else ""
     if "state" not in d:
         out.append((p + "state", "required: a state postal code or \"US\""))
     elif state != NATIONAL and state not in POSTAL_TO_FIPS:
-        out.append((p + "state", f"unknown state {d['state']!r}"))
+        out.append((p + "state", f"unknown state {_shown(raw_state)}"))
     topic = d.get("topic")
     if topic is None:
         out.append((p + "topic", f"required: one of {', '.join(TOPICS)}"))
     elif topic not in TOPICS:
-        out.append((p + "topic", f"unknown topic {topic!r}; expected one of {', '.join(TOPICS)}"))
+        out.append((p + "topic", f"unknown topic {_shown(topic)}; expected one of "
+                                 f"{', '.join(TOPICS)}"))
+    day = None
     if "effective_from" not in d:
         out.append((p + "effective_from", "required: a date YYYY-MM-DD"))
-    elif not _is_date(d["effective_from"]):
-        out.append((p + "effective_from", f"not a date YYYY-MM-DD: {d['effective_from']!r}"))
-    if not str(d.get("source") or "").strip():
-        out.append((p + "source", "required: the document(s) the entry rests on"))
-    if len(str(d.get("id") or "")) > MAX_ID:
-        out.append((p + "id", f"longer than {MAX_ID} characters"))
-    counties = d.get("counties") or []
-    if not isinstance(counties, list):
-        out.append((p + "counties", "a list of 5-digit county FIPS codes"))
     else:
-        if counties and state == NATIONAL:
+        v = d["effective_from"]
+        if isinstance(v, date) and not isinstance(v, datetime):
+            day = v
+        elif isinstance(v, str) and _ISO_DAY.fullmatch(v) and _is_date(v):
+            day = date.fromisoformat(v)
+        else:
+            out.append((p + "effective_from", f"not a date YYYY-MM-DD: {_shown(v)}"))
+    source = d.get("source")
+    if not isinstance(source, str) or not source.strip():
+        out.append((p + "source", "required: the document(s) the entry rests on (text)"))
+    for k in TEXT_FIELDS:
+        if k in d and (k != "source" or isinstance(source, str)):   # a source named once
+            why = _text_problem(d[k])
+            if why:
+                out.append((p + k, why))
+    if "uncertain" in d and not isinstance(d["uncertain"], bool):
+        out.append((p + "uncertain", "true or false"))
+    given_id = d.get("id")
+    if given_id is not None and not isinstance(given_id, str):
+        out.append((p + "id", f"text, not {type(given_id).__name__}"))
+        given_id = None
+    elif given_id:
+        if len(given_id) > MAX_ID:
+            out.append((p + "id", f"longer than {MAX_ID} characters"))
+        elif _NOT_ID.search(given_id):
+            out.append((p + "id", "holds a control character or an unpaired surrogate"))
+    raw_counties = d.get("counties")
+    counties: list[str] = []
+    counties_ok = raw_counties is None or isinstance(raw_counties, list)
+    if not counties_ok:
+        out.append((p + "counties", "a list of 5-digit county FIPS codes"))
+    elif raw_counties:
+        if state == NATIONAL:
             out.append((p + "counties", "a national entry has no counties"))
-        for c in counties:
-            cs = str(c).zfill(5)
-            if not cs.isdigit() or len(cs) != 5 or cs[:2] != POSTAL_TO_FIPS.get(state):
-                out.append((p + "counties", f"{c!r} is not a 5-digit FIPS code of {state}"))
+        for c in raw_counties:
+            cs = _county(c)
+            if cs is None or cs[:2] != POSTAL_TO_FIPS.get(state):
+                counties_ok = False
+                out.append((p + "counties", f"{_shown(c)} is not a 5-digit FIPS code of "
+                                            f"{state or 'the state'}"))
+            else:
+                counties.append(cs)
+    if day is not None and topic in TOPICS and state and counties_ok:
+        key = stored_key(state, counties, topic, day)
+        if len(key) > MAX_KEY:
+            out.append((p + "counties", f"{len(counties)} counties: too many for one entry (its "
+                        f"key, state|counties|topic|date, is {len(key)} characters, at most "
+                        f"{MAX_KEY}); split it into entries of fewer counties"))
+        elif not given_id and len(made_id(state, counties, topic, day)) > MAX_ID:
+            out.append((p + "id", f"required for an entry of {len(counties)} counties: the id "
+                        f"made from state, counties, date and topic would be longer than "
+                        f"{MAX_ID} characters"))
     value = d.get("value", "")
     if topic in ("moa", "sib_forwards_idr") and not isinstance(value, bool):
-        out.append((p + "value", f"{topic} takes true or false, not {value!r}"))
-    if topic == "opt_out" and value not in OPT_OUT_VALUES:
+        out.append((p + "value", f"{topic} takes true or false, not {_shown(value)}"))
+    if topic == "opt_out" and (not isinstance(value, str) or value not in OPT_OUT_VALUES):
         out.append((p + "value", f"opt_out takes one of {', '.join(OPT_OUT_VALUES)}, "
-                                 f"not {value!r}"))
+                                 f"not {_shown(value)}"))
     if topic == "jail_detainer_policy":
-        try:
-            parse_condition(str(value))
-        except ConditionError as exc:
-            out.append((p + "value", str(exc)))
+        if not isinstance(value, str):
+            out.append((p + "value", f"a jail condition (text), not {_shown(value)}"))
+        else:
+            try:
+                parse_condition(value)
+            except ConditionError as exc:
+                out.append((p + "value", str(exc)))
+    if topic == "event" and not isinstance(value, bool):
+        why = _text_problem(value)
+        if why:
+            out.append((p + "value", f"an event takes text or true/false: {why}"))
     return out
+
+
+_TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\ud800-\\udfff]*$"
+_TEXT_SCHEMA = {"type": "string", "pattern": _TEXT_PATTERN,
+                "description": "text (tabs and line breaks allowed, no other control character)"}
+# One entry as a JSON Schema (the API's request body): what it lets through may still be
+# refused by ``entry_problems`` (a state's counties, a value for its topic, the key's
+# length), but nothing it refuses is accepted.
+ENTRY_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["state", "topic", "effective_from", "source"],
+    "properties": {
+        "id": {"type": ["string", "null"], "maxLength": MAX_ID,
+               "pattern": "^[^\\x00-\\x1f\\x7f\\ud800-\\udfff]*$",
+               "description": "the entry's id (default: state-counties-date-topic); an entry "
+                              "with the id of an active user entry replaces it"},
+        "state": {"type": "string", "pattern": "^[A-Za-z]{2}$",
+                  "description": "a state's postal code, or US (the nation)"},
+        "counties": {"type": ["array", "null"], "items": {"anyOf": [
+            {"type": "string", "pattern": "^[0-9]{1,5}$"},
+            {"type": "integer", "minimum": 0, "maximum": 99999}]},
+            "description": "5-digit county FIPS codes of the state (none: the whole state); "
+                           f"the key state|counties|topic|date is at most {MAX_KEY} characters"},
+        "topic": {"enum": list(TOPICS)},
+        "effective_from": {"type": "string", "format": "date",
+                           "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+        "value": {"type": ["string", "boolean"],
+                  "description": "moa, sib_forwards_idr: true or false; opt_out: "
+                                 f"{', '.join(OPT_OUT_VALUES)}; jail_detainer_policy: a jail "
+                                 "condition; event: text or true/false"},
+        "summary": _TEXT_SCHEMA, "effect": _TEXT_SCHEMA, "note": _TEXT_SCHEMA,
+        "source": {**_TEXT_SCHEMA, "minLength": 1, "allOf": [{"pattern": "\\S"}],
+                   "description": "the document(s) the entry rests on"},
+        "uncertain": {"type": "boolean"},
+        "origin": {**_TEXT_SCHEMA, "description": "ignored: a user entry's origin is \"user\""},
+    },
+    "examples": [{"id": "TX-48085-jail-2011", "state": "TX", "counties": ["48085"],
+                  "topic": "jail_detainer_policy", "effective_from": "2011-02-03",
+                  "value": "felony", "summary": "Collin County holds on detainers for felonies.",
+                  "source": "county sheriff's memo of 2011-02-01"}],
+}
+ENTRIES_SCHEMA: dict[str, Any] = {"anyOf": [
+    ENTRY_SCHEMA, {"type": "array", "minItems": 1, "items": ENTRY_SCHEMA}]}
+
+
+def _shown(v: Any) -> str:
+    """A value quoted in a message: its repr, cut short."""
+    r = repr(v)
+    return r if len(r) <= 60 else r[:57] + "..."
 
 
 def parse_entry(d: Mapping, origin: str = "user", where: str = "") -> PolicyEntry:
@@ -264,11 +404,11 @@ class PolicySet:
 
     # ------------------------------------------------------------ construction
     @classmethod
-    def packaged(cls) -> "PolicySet":
+    def packaged(cls) -> PolicySet:
         return cls()
 
     @classmethod
-    def from_dict(cls, d: Any, source: str = "policy file") -> "PolicySet":
+    def from_dict(cls, d: Any, source: str = "policy file") -> PolicySet:
         """A policy set from a policy file's JSON; every problem named at once."""
         if not isinstance(d, Mapping):
             raise PolicyFileError([("(file)", "a policy file is a JSON object")], source)
@@ -327,7 +467,7 @@ class PolicySet:
                    no_detainer_levels=frozenset(levels), opt_out_honoured=honoured)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "PolicySet":
+    def from_file(cls, path: str | Path) -> PolicySet:
         p = Path(path)
         try:
             d = json.loads(p.read_text(encoding="utf-8"))
@@ -336,7 +476,7 @@ class PolicySet:
         return replace(cls.from_dict(d, str(p)), path=str(p))
 
     @classmethod
-    def counterfactual(cls, name: str) -> "PolicySet":
+    def counterfactual(cls, name: str) -> PolicySet:
         """A packaged counterfactual by file stem, e.g. ``"pep-2011"``."""
         p = COUNTERFACTUALS / f"{name.removesuffix('.json')}.json"
         if not p.exists():
@@ -344,7 +484,7 @@ class PolicySet:
                            + ", ".join(counterfactual_names()))
         return cls.from_file(p)
 
-    def with_user_entries(self, entries: Iterable[PolicyEntry]) -> "PolicySet":
+    def with_user_entries(self, entries: Iterable[PolicyEntry]) -> PolicySet:
         return replace(self, user_entries=tuple(entries))
 
     # ------------------------------------------------------------ entries

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from .frameworks.base import (NOT_COUNTED, Classification, Framework, FrameworkInfo,
-                              ImmigrationContext, RuleHit)
-from .frameworks.eo13768 import EO_13768, EO13768
+from .frameworks.base import NOT_COUNTED, Classification, Framework, FrameworkInfo, ImmigrationContext, RuleHit
+from .frameworks.eo13768 import EO13768, EO_13768
 from .frameworks.johnson import JOHNSON_2014, Johnson, allowed_requests
 from .frameworks.morton import MORTON_2010, MORTON_2011, Morton
 from .frameworks.sc2008 import SC2008, SC2008_LEVELS, SC2008_RULES, SC_2008, classify_sc2008

@@ -6,6 +6,7 @@ priority rule counts it.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,7 +23,7 @@ class Charge:
         return {"ncic": self.ncic, "literal": self.literal}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Charge":
+    def from_dict(cls, d: dict) -> Charge:
         return cls(str(d["ncic"]), d.get("literal") or "")
 
 
@@ -39,7 +40,7 @@ class Disposition:
                 "literal": self.literal}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Disposition":
+    def from_dict(cls, d: dict) -> Disposition:
         return cls(str(d["ncic"]), date.fromisoformat(d["date"]), bool(d["convicted"]),
                    d.get("literal") or "")
 
@@ -58,7 +59,7 @@ class Arrest:
                 "dispositions": [d.to_dict() for d in self.dispositions]}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Arrest":
+    def from_dict(cls, d: dict) -> Arrest:
         return cls(date.fromisoformat(d["date"]), d["ori"], d["tcn"],
                    [Charge.from_dict(c) for c in d.get("charges", [])],
                    [Disposition.from_dict(x) for x in d.get("dispositions", [])])
@@ -85,7 +86,7 @@ class Conviction:
         return f"{self.date.isoformat()} {self.offence.label()}"
 
     @classmethod
-    def of(cls, code: str, on: date) -> "Conviction":
+    def of(cls, code: str, on: dt.date) -> Conviction:   # dt.date: ``date`` here is the field
         return cls(code, on, ncic.offence_or_unclassified(code))
 
 
@@ -124,5 +125,5 @@ class RapSheet:
         return {"ucn": self.ucn, "arrests": [a.to_dict() for a in self.arrests]}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RapSheet":
+    def from_dict(cls, d: dict) -> RapSheet:
         return cls(d["ucn"], [Arrest.from_dict(a) for a in d.get("arrests", [])])

@@ -8,6 +8,7 @@ fields) are not decode errors: they are reported by ``validate_car``.
 """
 from __future__ import annotations
 
+import math
 import re
 import struct
 import warnings
@@ -110,11 +111,28 @@ def image_data(body: bytes, rtype: int) -> bytes:
     return b""
 
 
+def _ppmm_to_ppi(nsr: str | None) -> float | None:
+    """1.011 NSR (pixels per millimetre, '19.69') -> ppi; None if absent or not a finite number."""
+    try:
+        ppi = float(nsr) * 25.4 if nsr else None
+    except ValueError:
+        return None
+    return float(round(ppi)) if ppi is not None and math.isfinite(ppi) else None
+
+
+def _type14_ppi(slc: int, thps: int) -> float:
+    """14.008 SLC + 14.009 THPS -> ppi (0.0 when no scale is given). A THPS too large for a
+    float gives inf; validation reports any implausible resolution with its field."""
+    try:
+        return float(thps) if slc == 1 else round(thps * 2.54, 1) if slc == 2 else 0.0
+    except OverflowError:
+        return math.inf
+
+
 def _type14(record, fields: dict[str, list[list[str]]], data: bytes) -> FingerImage:
     def get(n: int) -> str:
         return _first(fields, f"14.{n:03d}") or ""
-    slc, thps = _int(get(8)), _int(get(9))
-    ppi = float(thps) if slc == 1 else round(thps * 2.54, 1) if slc == 2 else 0.0
+    ppi = _type14_ppi(_int(get(8)), _int(get(9)))
     cga = get(11).upper()
     positions = [_int(sf[0], -1) for sf in fields.get("14.013", []) if sf and sf[0].strip()]
     return FingerImage(
@@ -172,11 +190,7 @@ def _decode_unguarded(raw: bytes) -> Transaction:
     t1 = _text_fields(records[0])
     t2: dict[str, list[list[str]]] = {}
     images: list[FingerImage] = []
-    nsr = _first(t1, "1.011")
-    try:
-        nsr_ppi = float(round(float(nsr) * 25.4)) if nsr else None
-    except ValueError:
-        nsr_ppi = None
+    nsr_ppi = _ppmm_to_ppi(_first(t1, "1.011"))
     for r, fr in zip(records[1:], frames[1:]):
         if r.type == 2 and not t2:
             t2 = _text_fields(r)

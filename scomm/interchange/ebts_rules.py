@@ -81,6 +81,8 @@ ERRT_TYPE2_MANDATORY = ("2.060",)                   # MSG (1-300 chars, 1-11 occ
 MSG_MAX_LEN = 300
 MSG_MAX_OCCURRENCES = 11
 ASL_MAX_OCCURRENCES = 40
+# A CAR carries at most 14 finger image records: 10 rolled and 4 plain (EBTS 9.1, Type-4/14).
+MAX_FINGER_RECORDS = 14
 AOL_MAX_LEN = 300
 
 # Code tables (mmap) from the same file

@@ -20,6 +20,7 @@ Tag choices (see also :data:`RESPONSE_TAGS`):
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date as Date
 
 import nistitl
@@ -111,12 +112,15 @@ def encode_car(*, tcn: str, ori: str, dai: str, date: Date, name: str, dob: Date
                pob: str, arrest_date: Date, charges: list[Charge], fingers: dict[int, np.ndarray],
                ppi: int = 500, record_type: int = 14, version: str = "0500",
                height: str = "000", weight: str = "000", eyes: str = "XXX", hair: str = "XXX",
-               retain: str = "Y", cri: str | None = None) -> bytes:
+               retain: str = "Y", cri: str | None = None,
+               compressed: dict[int, bytes] | None = None) -> bytes:
     """An EBTS criminal tenprint submission (TOT=CAR).
 
     Values are written as given (so tests can build faulty submissions);
     only things that would break the file structure are refused with
     ValueError (separator characters, bad finger positions or pixel arrays).
+    ``compressed`` gives fingers already WSQ-encoded (from these pixels), to
+    write many bookings of the same prints without encoding them again.
     """
     if record_type not in (4, 14):
         raise ValueError("record_type must be 4 or 14")
@@ -155,7 +159,7 @@ def encode_car(*, tcn: str, ori: str, dai: str, date: Date, name: str, dob: Date
 
     for idc, pos in enumerate(sorted(fingers), start=1):
         px = np.asarray(fingers[pos])
-        data = encode_wsq(px)
+        data = compressed[pos] if compressed and pos in compressed else encode_wsq(px)
         h, w = px.shape
         if record_type == 4:
             rec = nistitl.BinaryRecord(4)
@@ -177,7 +181,7 @@ def encode_car(*, tcn: str, ori: str, dai: str, date: Date, name: str, dob: Date
 
 
 def encode_response(kind: str, *, tcn: str, tcr: str, ori: str, dai: str, date: Date,
-                    fields: dict[str, str]) -> bytes:
+                    fields: Mapping[str, str | Sequence[str]]) -> bytes:
     """A Type-1 + Type-2 response: SRE, ERRT (FBI, EBTS) or IDR, IAR (DHS).
 
     ``fields`` keys are the names in :data:`RESPONSE_TAGS` [kind] (e.g. "ucn",
@@ -190,7 +194,7 @@ def encode_response(kind: str, *, tcn: str, tcr: str, ori: str, dai: str, date: 
     if kind not in RESPONSE_TAGS:
         raise ValueError(f"kind must be one of {sorted(RESPONSE_TAGS)}, got {kind!r}")
     table = RESPONSE_TAGS[kind]
-    values: dict[str, object] = {}
+    values: dict[str, str | Sequence[str]] = {}
     for key, value in fields.items():
         tag = key if key[:2] == "2." and key[2:].isdigit() else table.get(key.lower())
         if tag is None:
@@ -210,11 +214,11 @@ def encode_response(kind: str, *, tcn: str, tcr: str, ori: str, dai: str, date: 
     r2 = _type2()
     for tag in sorted(values, key=lambda t: int(t[2:])):
         value = values[tag]
-        if isinstance(value, (list, tuple)):
-            lines = [_text(tag, v) for v in value]
-        else:
+        if isinstance(value, str):
             text = _text(tag, value)
             lines = text.splitlines() if tag in _MULTI else [text]
+        else:
+            lines = [_text(tag, v) for v in value]
         lines = [ln for ln in lines if ln.strip()] or [""]
         if tag == "2.060":
             lines = [ln[:R.MSG_MAX_LEN] for ln in lines]

@@ -101,7 +101,8 @@ def _parse_cnt(type1: bytes) -> list[tuple[int, int]]:
         raise _fail("Type-1", "1.003 CNT",
                     f"first subfield announces {declared} further record(s) but {len(entries) - 1} are listed")
     if len(entries) - 1 > _MAX_RECORDS:
-        raise _fail("Type-1", "1.003 CNT", f"{len(entries) - 1} records listed; more than {_MAX_RECORDS} is not plausible")
+        raise _fail("Type-1", "1.003 CNT",
+                    f"{len(entries) - 1} records listed; more than {_MAX_RECORDS} is not plausible")
     return entries[1:]
 
 
@@ -169,7 +170,8 @@ def scan(raw: bytes) -> list[RawRecord]:
             rlen, ridc = struct.unpack(">IB", raw[offset:offset + 5])
             if rlen < _BINARY_MIN_LEN[rtype]:
                 raise _fail(rec, f"{rtype}.001 LEN",
-                            f"{where}: binary record length {rlen} is less than its {_BINARY_MIN_LEN[rtype]}-byte header")
+                            f"{where}: binary record length {rlen} is less than its "
+                            f"{_BINARY_MIN_LEN[rtype]}-byte header")
             if offset + rlen > n:
                 raise _fail(rec, f"{rtype}.001 LEN",
                             f"{where}: declared length {rlen} but only {n - offset} bytes left (file truncated?)")

@@ -19,16 +19,15 @@ from __future__ import annotations
 import atexit
 import concurrent.futures as cf
 import io
-import multiprocessing
 import os
 import struct
 import threading
 
 import numpy as np
+import wsq  # noqa: F401  (registers the "WSQ" Pillow plugin)
 from PIL import Image
 
-import wsq  # noqa: F401  (registers the "WSQ" Pillow plugin)
-
+from ..processes import process_pool
 from .model import FingerImage
 
 TYPE4_HEADER = struct.Struct(">B6sBHHB")   # IMP, FGP[6], ISR, HLL, VLL, GCA (after LEN+IDC)
@@ -99,13 +98,12 @@ def wsq_dimensions(data: bytes) -> tuple[int, int]:
 
 def _pil_gray(data: bytes, what: str) -> np.ndarray:
     try:
-        im = Image.open(io.BytesIO(data))
-        w, h = im.size
+        opened = Image.open(io.BytesIO(data))
+        w, h = opened.size
         if not (0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE):
             raise ValueError(f"implausible size {w}x{h}")
-        im.load()
-        if im.mode != "L":
-            im = im.convert("L")
+        opened.load()
+        im = opened if opened.mode == "L" else opened.convert("L")
         return np.asarray(im, dtype=np.uint8).copy()
     except Exception as exc:  # the codecs raise bare Exception / OSError / SyntaxError
         raise ValueError(f"{what} image cannot be decoded: {exc}") from exc
@@ -126,7 +124,7 @@ def _get_pool() -> cf.ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = cf.ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+            _pool = process_pool(2)   # its workers exit with this process
         return _pool
 
 

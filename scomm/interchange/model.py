@@ -1,6 +1,7 @@
 """Value types of the ANSI/NIST-ITL / EBTS interchange layer."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -67,13 +68,13 @@ class Transaction:
     tcn: str
     ori: str
     dai: str
-    date: date | None
+    date: dt.date | None
     name: str | None
-    dob: date | None
+    dob: dt.date | None
     sex: str | None
     race: str | None
     pob: str | None
-    arrest_date: date | None
+    arrest_date: dt.date | None
     charges: list[Charge]
     images: list[FingerImage]
     record_types: list[int]

@@ -7,19 +7,68 @@ finger count and image quality).
 """
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from . import ebts_rules as R
 from .decode import parse_date
-from .images import BLANK_STD, blankness, decode_finger_pixels
+from .images import BLANK_STD, blankness, decode_finger_pixels, wsq_dimensions
 from .model import Problem, Transaction
+
+# Scanning resolution accepted for a finger image: EBTS's 500 ppi class (19.69 ppmm) up to its
+# 1000 ppi class (39.37 ppmm), each with a 1% tolerance.
+FINGER_PPI_MIN, FINGER_PPI_MAX = 495.0, 1010.0
+# Largest physical image side (inches) per finger position. ANSI/NIST-ITL's table of maximum
+# sizes gives about 1.6 x 1.5 in for a rolled finger and 3.2 x 3.0 in for a four-finger slap;
+# this is widened (old card scans such as NBIS' nbis-valid1.14 hold a 1.6 x 2.3 in finger) and
+# only stops images that cannot be one finger: finger extraction's time grows with the area,
+# and a 1.6 MB file of ten 1600 x 1500 px "fingers" at 500 ppi took half a minute.
+MAX_FINGER_INCHES = 2.5        # positions 0-12: one finger or thumb
+MAX_SLAP_INCHES = 3.5          # 13-15 (and invalid positions): four fingers, two thumbs
 
 _CHARSETS = {
     "N": r"[0-9]", "A": r"[A-Za-z]", "AN": r"[A-Za-z0-9]", "AS": r"[A-Za-z ,\-]",
     "NS": r"[0-9.]", "ANS": r"[\x20-\x7e\t\r\n]",
 }
+
+
+def _shown(value: str, limit: int = 48) -> str:
+    """A field's value for an error message: quoted, and cut short if long."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
+
+
+def _pixel_size(im) -> tuple[int, int] | None:
+    """(width, height) read from the image's own header without decoding it; None when the
+    header cannot be read (decoding then reports why)."""
+    try:
+        comp = (im.compression or "").upper()
+        if comp == "WSQ":
+            return wsq_dimensions(im.data or b"")
+        if comp == "NONE":
+            return im.width, im.height
+        if comp in ("JPEG", "JPEG2000", "PNG"):
+            from PIL import Image
+            with Image.open(io.BytesIO(im.data or b"")) as pil:   # reads the header only
+                return pil.size
+    except Exception:  # noqa: BLE001 -- the codecs raise anything; the decoder will name it
+        return None
+    return None
+
+
+def _too_large(im) -> str | None:
+    """Why the image cannot be one finger record's image at its resolution, or None."""
+    size = _pixel_size(im)
+    if size is None:
+        return None
+    ppi = im.ppi if im.ppi and FINGER_PPI_MIN <= im.ppi <= FINGER_PPI_MAX else 500.0
+    limit = MAX_FINGER_INCHES if 0 <= im.position <= 12 else MAX_SLAP_INCHES
+    w, h = size
+    if max(w, h) <= limit * ppi:
+        return None
+    return (f"image is {w}x{h} px, {w / ppi:.1f} x {h / ppi:.1f} in at {ppi:g} ppi; an image of finger "
+            f"position {im.position} is at most {limit:g} in on a side (not decoded)")
 
 
 def _rec(tag: str) -> str:
@@ -57,18 +106,18 @@ def _check_rule(tx: Transaction, rule: R.FieldRule, problems: list[Problem]) -> 
         want = f"{rule.min_len}" if rule.min_len == rule.max_len else \
             f"{rule.min_len}-{rule.max_len if rule.max_len is not None else 'any'}"
         problems.append(Problem(_rec(rule.tag), rule.label,
-                                f"length {n} not allowed (EBTS 9.1: {want} characters): {value!r}"))
+                                f"length {n} not allowed (EBTS 9.1: {want} characters): {_shown(value)}"))
         return
     table = R.CODE_TABLES.get(rule.tag)
     if table is not None:
         if value.upper() not in table:
             problems.append(Problem(_rec(rule.tag), rule.label,
-                                    f"code {value!r} is not in the EBTS table ({', '.join(table)})"))
+                                    f"code {_shown(value)} is not in the EBTS table ({', '.join(table)})"))
         return
     cls = _CHARSETS.get(rule.chars)
     if cls and rule.tag != "2.027" and not re.fullmatch(f"{cls}+", value):
         problems.append(Problem(_rec(rule.tag), rule.label,
-                                f"characters not allowed for type {rule.chars}: {value!r}"))
+                                f"characters not allowed for type {rule.chars}: {_shown(value)}"))
 
 
 def validate_car(tx: Transaction, *, known_ori: Callable[[str], bool], today: date,
@@ -139,6 +188,11 @@ def validate_car(tx: Transaction, *, known_ori: Callable[[str], bool], today: da
     if not fingers:
         problems.append(Problem("Type-4/14", "images",
                                 "no fingerprint images (no Type-4 or Type-14 finger record)"))
+    elif len(fingers) > R.MAX_FINGER_RECORDS:
+        # Refused before any image is decoded: a file cannot make intake decode thousands.
+        problems.append(Problem("Type-4/14", "images",
+                                f"{len(fingers)} finger image records; a CAR carries at most "
+                                f"{R.MAX_FINGER_RECORDS} (10 rolled and 4 plain impressions)"))
     else:
         positions = sorted({im.position for im in fingers if 1 <= im.position <= 10})
         if len(positions) < min_fingers:
@@ -153,6 +207,17 @@ def validate_car(tx: Transaction, *, known_ori: Callable[[str], bool], today: da
             if not (0 <= im.position <= 15):
                 problems.append(Problem(rec, f"{im.record_type}.{'004' if im.record_type == 4 else '013'} FGP",
                                         f"record IDC {im.idc}: invalid finger position {im.position}"))
+            if im.ppi and not (FINGER_PPI_MIN <= im.ppi <= FINGER_PPI_MAX):   # 0.0: no scale given
+                # Extraction resamples to 500 ppi: a declared 1 ppi would ask for a 500x larger image.
+                src, label = (("14.009 THPS", "") if im.record_type == 14 else
+                              ("4.005 ISR", " (ISR=1: the resolution is Type-1's 1.011 NSR)"))
+                problems.append(Problem(rec, src, f"{_finger(im.position)}: scanning resolution {im.ppi:g} ppi{label} "
+                                        f"is outside {FINGER_PPI_MIN:g}..{FINGER_PPI_MAX:g} ppi "
+                                        f"(EBTS finger images are 500 or 1000 ppi, +-1%)"))
+            too_large = _too_large(im)
+            if too_large:
+                problems.append(Problem(rec, data_field, f"{_finger(im.position)}: {too_large}"))
+                continue
             try:
                 px = decode_finger_pixels(im)
             except ValueError as exc:

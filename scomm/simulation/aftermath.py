@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import NormalDist
 
 from sqlalchemy import select
@@ -40,7 +39,7 @@ class Draws:
     delay: float
 
     @classmethod
-    def of(cls, seed: int, tcn: str) -> "Draws":
+    def of(cls, seed: int, tcn: str) -> Draws:
         r = rng_for("aftermath", seed, tcn)
         return cls(*(float(x) for x in r.random(6)))
 
@@ -69,7 +68,7 @@ def outcome_for(level_key: str, u: float, citizen: bool, params: Parameters) -> 
 
 
 def booked_at(d: date) -> datetime:
-    return datetime.combine(d, time(9, 0), tzinfo=timezone.utc)
+    return datetime.combine(d, time(9, 0), tzinfo=UTC)
 
 
 def run_aftermath(s: Session, month: str, seed: int, params: Parameters,
@@ -92,6 +91,8 @@ def run_aftermath(s: Session, month: str, seed: int, params: Parameters,
     latest: datetime | None = None
     custody: list[tuple[CaseRow, str, Draws, datetime]] = []
     for case, tcn, booking_date, in rows:
+        if tcn is None or booking_date is None:   # cases are opened for accepted bookings only
+            raise ValueError(f"case {case.id}: its booking has no TCN or no booking date")
         tally["cases"] += 1
         d = Draws.of(seed, tcn)
         release = booked_at(booking_date) + release_delay(d.release_days, params)

@@ -23,16 +23,14 @@ from sqlalchemy.orm import Session
 
 from ..clock import now
 from ..domain.jurisdictions import County
-from ..storage.tables import (CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow,
-                              IdentityRow, PersonRow)
+from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow, PersonRow
 from ..world.booking import BookingOrder, make_car
 from ..world.histories import pick_charges
 from ..world.people import Person, make_person, rng_for
 from ..world.prints import enrolment_templates
 from ..world.stream import person_of
 from .parameters import Parameters
-from .population import Arrestee, allocate, draw_arrestee, encounters_for, national_count, \
-    prior_rapsheet
+from .population import Arrestee, allocate, draw_arrestee, encounters_for, national_count, prior_rapsheet
 
 PER_MONTH = 100_000   # person and impression numbers: month index * PER_MONTH + k
 CJIS_IMPRESSION, IDENT_IMPRESSION = 1, 2

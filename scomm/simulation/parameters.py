@@ -113,7 +113,8 @@ class _Reader:
     """Typed access to a nested dict by dotted key, remembering which keys were read."""
 
     def __init__(self, raw: dict):
-        self.raw, self.seen = raw, set()
+        self.raw = raw
+        self.seen: set[str] = set()
 
     def _get(self, key: str):
         node = self.raw

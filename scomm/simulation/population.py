@@ -7,9 +7,9 @@ distribution as a Poisson draw per county and costs one draw instead of 3,147.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Sequence
 
 import numpy as np
 

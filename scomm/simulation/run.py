@@ -18,24 +18,25 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import select
 
 from ..bootstrap import Hub, bootstrap
 from ..config import Settings
+from ..domain.policyset import PolicySet
 from ..processes import process_pool
 from ..statistics.counts import national_summary
 from ..statistics.facts import booking_facts
 from ..storage.tables import TransactionRow
 from ..world.booking import tcn_for
+from . import published
 from .aftermath import run_aftermath
 from .bookings import earlier_people, enrol, month_count, months, plan_month, render_cached
-from . import published
 from .parameters import CALIBRATION_NOTE, default_path, load_parameters
 
 CITIZEN_PROFILES = {"citizen", "naturalised", "naturalised-unrecorded"}
@@ -109,7 +110,6 @@ def _identity(cfg: RunConfig, scale: float) -> dict:
 def _hub(cfg: RunConfig, database: str) -> Hub:
     policy = None
     if cfg.policy:
-        from ..domain.policyset import PolicySet
         policy = PolicySet.from_file(cfg.policy)
     return bootstrap(Settings(), database_url=database, policy=policy)
 
@@ -182,7 +182,7 @@ def simulate(cfg: RunConfig, *, progress=None, log: Callable[[str], None] = prin
             _write_state(out, state)
     wall = time.perf_counter() - started
     state["timings"]["invocations"].append({
-        "finished_at": datetime.now(timezone.utc).isoformat(), "wall_s": round(wall, 1),
+        "finished_at": datetime.now(UTC).isoformat(), "wall_s": round(wall, 1),
         "bookings": booked, "bookings_per_s": round(booked / wall, 3) if wall else None,
         "workers": workers})
     _account(state, base, started, booked)

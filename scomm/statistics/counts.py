@@ -14,8 +14,8 @@ that the monthly report, the dashboard and run comparisons agree:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Hashable, Iterable
 
 from .facts import LEVELS, BookingFact
 
@@ -60,7 +60,7 @@ class Counts:
             self.removed_by_level[level] += 1
         self.citizens_cleared += f.cleared_citizen
 
-    def __iadd__(self, other: "Counts") -> "Counts":
+    def __iadd__(self, other: Counts) -> Counts:
         for k, v in asdict(other).items():
             if isinstance(v, dict):
                 mine = getattr(self, k)

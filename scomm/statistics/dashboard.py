@@ -21,8 +21,8 @@ counties that no shape shows (three Virginia cities merged into counties).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from ..domain.jurisdictions import Jurisdictions
 from .counts import tally, tally_by

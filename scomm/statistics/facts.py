@@ -15,7 +15,7 @@ receipt of the submission to the IDR, the IAR and the case.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -80,7 +80,7 @@ def _secs(start: datetime, end: datetime | None) -> float | None:
 
 def _day(v: datetime | None) -> date | None:
     """The UTC day of a recorded time (whatever zone the database driver returns)."""
-    return as_utc(v).astimezone(timezone.utc).date() if v else None
+    return as_utc(v).astimezone(UTC).date() if v else None
 
 
 def data_version(s: Session) -> tuple[int, ...]:
@@ -105,7 +105,7 @@ def booking_facts(s: Session, *, month_to: str | None = None) -> list[BookingFac
          .order_by(TransactionRow.booking_date, TransactionRow.id))
     txs = list(s.scalars(q))
     if month_to:
-        txs = [t for t in txs if t.booking_date.strftime("%Y-%m") <= month_to]
+        txs = [t for t in txs if t.booking_date is not None and t.booking_date.strftime("%Y-%m") <= month_to]
     ids = [t.id for t in txs]
     responses: dict[tuple[int, str], ResponseRow] = {}
     cases: dict[int, CaseRow] = {}
@@ -122,14 +122,16 @@ def booking_facts(s: Session, *, month_to: str | None = None) -> list[BookingFac
 
 
 def _fact(t: TransactionRow, responses: dict, case: CaseRow | None, forwarded: bool) -> BookingFact:
+    fips, booked = t.county_fips, t.booking_date
+    if fips is None or booked is None:   # intake sets both on every accepted booking
+        raise ValueError(f"transaction {t.id} is accepted but has no county or booking date")
     sre, idr, iar = (responses.get((t.id, k)) for k in ("SRE", "IDR", "IAR"))
     iar_sum = iar.summary if iar else {}
     detainer = (case.detainer or {}) if case else {}
     status = iar_sum.get("status")
     return BookingFact(
-        transaction_id=t.id, tcn=t.tcn or "", state=FIPS_TO_POSTAL.get(t.county_fips[:2], "??"),
-        county_fips=t.county_fips, booking_date=t.booking_date,
-        month=t.booking_date.strftime("%Y-%m"),
+        transaction_id=t.id, tcn=t.tcn or "", state=FIPS_TO_POSTAL.get(fips[:2], "??"),
+        county_fips=fips, booking_date=booked, month=booked.strftime("%Y-%m"),
         identified=bool(sre and sre.summary.get("identified")),
         ident_searched=forwarded or idr is not None,
         ident_match=bool(idr and idr.summary.get("match")),

@@ -34,7 +34,7 @@ import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from ..domain.jurisdictions import STATES, Jurisdictions
 from .counts import Counts, tally, tally_by
@@ -70,9 +70,10 @@ def parse_month(month: str) -> tuple[date, date]:
     return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
 
 
-def cells_of(month: Counts, cumulative: Counts) -> dict[str, int]:
-    """The table's cells for one row from its two ``Counts``."""
-    out: dict[str, int] = {}
+def cells_of(month: Counts, cumulative: Counts) -> dict[str, int | None]:
+    """The table's cells for one row from its two ``Counts`` (all counted: none is None
+    until suppression blanks it)."""
+    out: dict[str, int | None] = {}
     for period, c in (("month", month), ("cumulative", cumulative)):
         out[f"{period}.submissions.total"] = c.submissions
         for m, attr in _BY_LEVEL.items():
@@ -182,6 +183,8 @@ def monthly_table(facts: Iterable[BookingFact], month: str,
     states: list[MonthlyRow] = []
     for postal in dict.fromkeys(r.state for r in county_rows):
         first = next(r for r in county_rows if r.state == postal)
+        if first.fips is None:   # every county row has its FIPS
+            raise ValueError(f"county row {first.label!r} has no FIPS code")
         sf = first.fips[:2]
         states.append(MonthlyRow("state", postal, first.state_name, None, sf, None, cells_of(
             state_mon.get(sf, Counts()), state_cum.get(sf, Counts()))))
@@ -189,7 +192,7 @@ def monthly_table(facts: Iterable[BookingFact], month: str,
         tally(f for f in upto if f.month == month), tally(upto)))
 
     table = MonthlyTable(month, public, county_rows, states, national,
-                         generated_at or datetime.now(timezone.utc), source)
+                         generated_at or datetime.now(UTC), source)
     if public:
         _apply_suppression(table)
     return table
@@ -199,7 +202,12 @@ def _apply_suppression(table: MonthlyTable) -> None:
     """Hide small cells and their complements (see ``suppression``), then blank them."""
     rows = table.all_rows()
     rid = {id(r): i for i, r in enumerate(rows)}
-    values = {(rid[id(r)], k): v for r in rows for k, v in r.cells.items()}
+    values: dict[tuple[int, str], int] = {}
+    for r in rows:
+        for k, v in r.cells.items():
+            if v is None:   # the cells are the true counts until suppression blanks them
+                raise ValueError(f"{r.label}: cell {k} is suppressed already")
+            values[(rid[id(r)], k)] = v
     eqs: list = []
     for r in rows:
         i = rid[id(r)]

@@ -11,9 +11,20 @@ import json
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import landscape, legal
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .monthly import (
-    COLUMNS, LEVEL_TITLES, MEASURE_TITLES, MEASURES, PERIODS, MonthlyRow, MonthlyTable,
+    COLUMNS,
+    LEVEL_TITLES,
+    MEASURE_TITLES,
+    MEASURES,
+    PERIODS,
+    MonthlyRow,
+    MonthlyTable,
     levels_of,
 )
 from .oversight import Figure
@@ -75,11 +86,6 @@ def monthly_html(table: MonthlyTable) -> str:
 
 def monthly_pdf(table: MonthlyTable) -> bytes:
     """Landscape PDF: a section for the month and one for the cumulative figures."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import landscape, legal
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import inch
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=landscape(legal), leftMargin=0.4 * inch,

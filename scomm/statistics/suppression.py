@@ -47,7 +47,7 @@ K = TypeVar("K", bound=Hashable)
 Equation = tuple[K, Sequence[K]]   # (total, parts): total == sum(parts)
 
 
-def is_small(n: int | None, threshold: int = THRESHOLD) -> bool:
+def is_small(n: float | None, threshold: int = THRESHOLD) -> bool:
     return n is not None and 0 < n < threshold
 
 
@@ -105,7 +105,7 @@ def _single_hidden_pass(values, eqs, marks, threshold) -> None:
                     changed = True
 
 
-def _recoverable(eqs, marks) -> list:
+def _recoverable(eqs: Sequence[tuple[K, Sequence[K]]], marks: Mapping[K, str]) -> list[K]:
     """Hidden cells whose value the published equations determine exactly."""
     hidden = [c for c in marks]
     index = {c: i for i, c in enumerate(hidden)}
@@ -137,7 +137,7 @@ def _recoverable(eqs, marks) -> list:
     comp_rows: dict[int, list[dict]] = defaultdict(list)
     for coef in rows:
         comp_rows[find(next(iter(coef)))].append(coef)
-    out = []
+    out: list[K] = []
     for root, members in groups.items():
         eq = comp_rows.get(root)
         if not eq:

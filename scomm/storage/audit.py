@@ -6,7 +6,7 @@ suppression) and reads the trail back.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ DISCLOSE_INTERNAL = "disclose-internal"
 
 def record_disclosure(s: Session, actor: str, report: str, params: dict) -> None:
     """An internal (unsuppressed) report left the hub: who asked, for what (the caller commits)."""
-    s.add(AuditRow(at=datetime.now(timezone.utc), actor=actor, action=DISCLOSE_INTERNAL,
+    s.add(AuditRow(at=datetime.now(UTC), actor=actor, action=DISCLOSE_INTERNAL,
                    target=f"statistics/{report}", data=params))
 
 

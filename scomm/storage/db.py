@@ -14,9 +14,10 @@ PostgreSQL runs at READ COMMITTED; code that reads a row to change it locks the 
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from alembic import command
 from alembic.config import Config

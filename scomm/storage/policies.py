@@ -8,16 +8,29 @@ own history stays readable. Every change writes an ``AuditRow`` (action
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import now
 from ..domain.agreements import PolicyEntry, load_entries
-from ..domain.policyset import PolicySet, parse_entry
+from ..domain.policyset import MAX_ID, MAX_KEY, PolicySet, parse_entry, stored_key
 from .tables import AuditRow, PolicyEntryRow
+
+TARGET = "policy/"
+# The domain refuses (naming the field) what these columns cannot hold, so that SQLite
+# (which does not check lengths) and PostgreSQL (which does) store the same entries.
+
+
+def _length(column: Any) -> int:
+    return column.type.length
+
+
+assert MAX_KEY <= _length(PolicyEntryRow.__table__.c.entry_key)
+assert len(TARGET) + MAX_ID <= _length(AuditRow.__table__.c.target)
 
 
 class PolicyNotFound(LookupError):
@@ -25,7 +38,7 @@ class PolicyNotFound(LookupError):
 
 
 def entry_key(e: PolicyEntry) -> str:
-    return f"{e.state}|{','.join(e.counties)}|{e.topic}|{e.effective_from.isoformat()}"
+    return stored_key(e.state, e.counties, e.topic, e.effective_from)
 
 
 def _active(s: Session) -> list[PolicyEntryRow]:
@@ -51,7 +64,7 @@ def add_entry(s: Session, entry: Mapping[str, Any], actor: str,
         r.retired_at = at
     s.add(PolicyEntryRow(entry=e.to_dict(), entry_key=key, created_at=at, created_by=actor))
     s.add(AuditRow(at=at, actor=actor, action="policy-override" if before else "policy-add",
-                   target=f"policy/{e.id}", data={"before": before, "after": e.to_dict()}))
+                   target=f"{TARGET}{e.id}", data={"before": before, "after": e.to_dict()}))
     return e
 
 
@@ -68,7 +81,7 @@ def retire_entry(s: Session, entry_id: str, actor: str, at: datetime | None = No
     for r in rows:
         r.retired_at = at
     before = rows[-1].entry
-    s.add(AuditRow(at=at, actor=actor, action="policy-retire", target=f"policy/{entry_id}",
+    s.add(AuditRow(at=at, actor=actor, action="policy-retire", target=f"{TARGET}{entry_id}",
                    data={"before": before, "after": None}))
     return PolicyEntry.from_dict(before, origin="user")
 

@@ -61,7 +61,7 @@ def summarise(hub, truth: dict[int, str], chain_seconds: float) -> dict:
         if e.elapsed_ms is not None:
             timings[e.actor].append(e.elapsed_ms)
     # Ground truth (the world knows who each booking really was): audit the engine.
-    cjis_truth = Counter()
+    cjis_truth: Counter[str] = Counter()
     for tid, person_id in truth.items():
         p, r = persons[person_id], sre.get(tid)
         if r is None:
@@ -74,7 +74,7 @@ def summarise(hub, truth: dict[int, str], chain_seconds: float) -> dict:
         else:
             cjis_truth["missed (enrolled again)" if expected or
                        _earlier_booking(tid, person_id, truth) else "correctly new"] += 1
-    ident_truth = Counter()
+    ident_truth: Counter[str] = Counter()
     for tid, r in idr.items():
         fin = persons[truth[tid]].fin
         if r["match"]:

@@ -52,17 +52,20 @@ class Person:
 
 def make_person(world_seed: int, index: int, profile: str | None = None) -> Person:
     r = rng_for("person", world_seed, index)
-    names, shares = zip(*PROFILES)
-    if profile is None and index < len(names):
-        profile = names[index]  # the first people of a world cover every profile
-    elif profile is None:
-        profile = str(r.choice(names, p=shares))
+    names = [name for name, _ in PROFILES]
+    shares = [share for _, share in PROFILES]
+    if profile is not None:
+        kind = profile
+    elif index < len(names):
+        kind = names[index]  # the first people of a world cover every profile
+    else:
+        kind = str(r.choice(names, p=shares))
     sex = "M" if r.random() < 0.75 else "F"  # arrestees are mostly men
-    foreign = profile != "citizen"
+    foreign = kind != "citizen"
     pob = str(r.choice(FOREIGN_POB if foreign else US_POB))
     dob = date(1950, 1, 1) + timedelta(days=int(r.integers(0, 365 * 42)))
     name = f"{r.choice(LAST)},{r.choice(FIRST[sex])}"
     race = "W" if foreign and pob in {"MX", "GT", "SV", "HO", "CU", "DR", "NI", "CO"} \
         else str(r.choice(RACES))
     return Person(id=f"P{world_seed:04d}-{index:06d}", seed=derived_seed("prints", world_seed, index),
-                  profile=profile, name=name, dob=dob, sex=sex, race=race, pob=pob)
+                  profile=kind, name=name, dob=dob, sex=sex, race=race, pob=pob)

@@ -6,7 +6,8 @@ process pool across the machine's cores.
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from ..biometrics import ExtractionError, FingerprintImage, extract
 from ..biometrics.synth import subject_tenprint

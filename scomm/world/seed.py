@@ -1,17 +1,16 @@
 """Build the synthetic world: the criminal master file, IDENT, and the people behind them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..clock import now
 from ..domain.jurisdictions import Jurisdictions
-from ..storage.tables import (CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow,
-                              IdentityRow, PersonRow)
+from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow, PersonRow
 from .histories import encounters, rap_sheet
 from .people import Person, make_person, rng_for
 from .prints import enrolment_templates, parallel_map

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..domain.jurisdictions import Jurisdictions
 from ..storage.tables import PersonRow
 from .booking import BookingOrder
+from .histories import pick_charges
 from .people import Person, make_person, rng_for
 
 FIRST_DAY, LAST_DAY = date(2008, 10, 27), date(2014, 11, 20)
@@ -31,7 +32,6 @@ def new_person(s: Session, index: int) -> Person:
 
 
 def booking_stream(s: Session, j: Jurisdictions, n: int, seed: int) -> list[BookingOrder]:
-    from .histories import pick_charges
 
     r = rng_for("stream", seed)
     known = [person_of(p) for p in s.scalars(select(PersonRow)

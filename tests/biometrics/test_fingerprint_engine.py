@@ -13,8 +13,17 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from scomm.biometrics import (
-    Candidate, ExtractionError, FingerprintImage, FingerprintTemplate,
-    MatchResult, Minutia, TemplateError, TenprintGallery, extract, match, quality,
+    Candidate,
+    ExtractionError,
+    FingerprintImage,
+    FingerprintTemplate,
+    MatchResult,
+    Minutia,
+    TemplateError,
+    TenprintGallery,
+    extract,
+    match,
+    quality,
 )
 from scomm.biometrics.evaluation import error_rates, folder_ppi, fvc_pairs, list_impressions
 
@@ -249,8 +258,9 @@ def test_list_impressions():
 @needs_fvc
 def test_from_bytes_wsq_and_tiff():
     import io
-    from PIL import Image
+
     import wsq  # noqa: F401  registers the WSQ codec
+    from PIL import Image
     path = FVC / "fvc2002/DB1_B/101_1.tif"
     tif = FingerprintImage.from_bytes(path.read_bytes())
     buf = io.BytesIO()

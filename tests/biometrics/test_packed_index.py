@@ -4,8 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from scomm.biometrics import DecisionRule, TenprintGallery, match
 from scomm.biometrics.index import FingerStore

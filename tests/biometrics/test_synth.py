@@ -8,13 +8,18 @@ import math
 import cv2
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from scomm.biometrics import synth
 from scomm.biometrics.synth import (
-    IMAGE_SHAPE, PATTERNS, MasterFingerprint, impression, master_layout, master_seed,
-    sample_pattern, subject_tenprint,
+    IMAGE_SHAPE,
+    PATTERNS,
+    MasterFingerprint,
+    impression,
+    master_layout,
+    master_seed,
+    sample_pattern,
+    subject_tenprint,
 )
 
 
@@ -186,7 +191,7 @@ def test_impressions_of_same_master_are_similar(master):
 def test_subject_tenprint():
     prints = subject_tenprint(42, 0)
     assert sorted(prints) == list(range(1, 11))
-    for f, img in prints.items():
+    for img in prints.values():
         assert img.shape == IMAGE_SHAPE and img.dtype == np.uint8
     again = subject_tenprint(42, 0)
     assert all(np.array_equal(prints[f], again[f]) for f in prints)

@@ -6,8 +6,16 @@ import pytest
 from hypothesis import given, strategies as st
 
 from scomm.domain import ncic
-from scomm.domain.agreements import (TOPICS, PolicyDataError, PolicyEntry, agreement_state,
-                                     entries_from_dicts, history, load_entries, merge_entries)
+from scomm.domain.agreements import (
+    TOPICS,
+    PolicyDataError,
+    PolicyEntry,
+    agreement_state,
+    entries_from_dicts,
+    history,
+    load_entries,
+    merge_entries,
+)
 from scomm.domain.jail_conditions import ConditionError, PersonFacts, evaluate, parse_condition
 from scomm.domain.jurisdictions import Jurisdictions
 from scomm.domain.rapsheet import Conviction

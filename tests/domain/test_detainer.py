@@ -3,11 +3,16 @@ from datetime import date
 
 import pytest
 
-from scomm.domain.detainer import (DETAINER_POLICIES, FORMS, decide_detainer,
-                                   detainer_policy_in_force, form, forms_in_use)
+from scomm.domain.detainer import (
+    DETAINER_POLICIES,
+    FORMS,
+    decide_detainer,
+    detainer_policy_in_force,
+    form,
+    forms_in_use,
+)
 from scomm.domain.immigration import ImmigrationStatus
-from scomm.domain.priority import (EO_13768, JOHNSON_2014, MORTON_2011, ImmigrationContext,
-                                   framework_in_force)
+from scomm.domain.priority import EO_13768, JOHNSON_2014, MORTON_2011, ImmigrationContext, framework_in_force
 from scomm.domain.rapsheet import Conviction
 
 EWI = ImmigrationStatus("EWI", True, ["present without admission"])

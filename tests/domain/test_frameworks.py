@@ -6,9 +6,20 @@ from hypothesis import given, strategies as st
 
 from scomm.domain import ncic
 from scomm.domain.immigration import Encounter
-from scomm.domain.priority import (EO_13768, FRAMEWORKS, JOHNSON_2014, MORTON_2010, MORTON_2011,
-                                   SC_2008, Framework, ImmigrationContext, allowed_requests,
-                                   framework, framework_in_force, registry)
+from scomm.domain.priority import (
+    EO_13768,
+    FRAMEWORKS,
+    JOHNSON_2014,
+    MORTON_2010,
+    MORTON_2011,
+    SC_2008,
+    Framework,
+    ImmigrationContext,
+    allowed_requests,
+    framework,
+    framework_in_force,
+    registry,
+)
 from scomm.domain.rapsheet import Conviction
 
 D = date(2012, 1, 1)

@@ -1,13 +1,11 @@
 """Federal holidays and the 48-hour detainer hold clock."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import given, strategies as st
 
-from scomm.domain.holidays import (federal_holidays, holiday_name, is_business_day,
-                                   is_federal_holiday, nth_weekday)
-from scomm.domain.hold import (LAPSED_OUTCOME, LAPSED_TEXT, hold_lapsed, hold_lapses_at,
-                               hold_status)
+from scomm.domain.hold import LAPSED_OUTCOME, LAPSED_TEXT, hold_lapsed, hold_lapses_at, hold_status
+from scomm.domain.holidays import federal_holidays, holiday_name, is_business_day, is_federal_holiday, nth_weekday
 
 H48 = timedelta(hours=48)
 
@@ -86,8 +84,8 @@ def test_status_and_outcome():
 def test_form_without_the_weekend_exclusion_and_aware_times():
     r = datetime(2017, 11, 22, 10)
     assert hold_lapses_at(r, excludes_weekends=False) == r + H48
-    aware = datetime(2015, 11, 25, 10, tzinfo=timezone.utc)
-    assert hold_lapses_at(aware) == datetime(2015, 11, 30, 10, tzinfo=timezone.utc)
+    aware = datetime(2015, 11, 25, 10, tzinfo=UTC)
+    assert hold_lapses_at(aware) == datetime(2015, 11, 30, 10, tzinfo=UTC)
     with pytest.raises(ValueError):
         hold_lapses_at(r, -1)
 

@@ -9,8 +9,14 @@ from scomm.domain import ncic
 from scomm.domain.agreements import PolicyEntry, load_entries
 from scomm.domain.detainer import decide_detainer
 from scomm.domain.immigration import ImmigrationStatus
-from scomm.domain.policyset import (DETAINER_SCHEDULE, FRAMEWORK_SCHEDULE, PolicyFileError,
-                                    PolicySet, counterfactual_names, parse_entries)
+from scomm.domain.policyset import (
+    DETAINER_SCHEDULE,
+    FRAMEWORK_SCHEDULE,
+    PolicyFileError,
+    PolicySet,
+    counterfactual_names,
+    parse_entries,
+)
 from scomm.domain.priority import FRAMEWORKS, framework_in_force
 from scomm.domain.rapsheet import Conviction
 

@@ -3,8 +3,7 @@ from datetime import date
 from hypothesis import given, strategies as st
 
 from scomm.domain import ncic
-from scomm.domain.priority import (FRAMEWORKS, SC_2008, Classification, Framework,
-                                   classify_sc2008, framework_in_force)
+from scomm.domain.priority import FRAMEWORKS, SC_2008, Classification, Framework, classify_sc2008, framework_in_force
 from scomm.domain.rapsheet import Conviction
 
 D = date(2010, 1, 1)

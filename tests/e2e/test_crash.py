@@ -14,8 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scomm.bootstrap import bootstrap
-from scomm.storage.tables import (CriminalSubjectRow, EventRow, OutboxRow, PersonRow,
-                                  ResponseRow, TransactionRow)
+from scomm.storage.tables import CriminalSubjectRow, EventRow, OutboxRow, PersonRow, ResponseRow, TransactionRow
 from scomm.world.booking import BookingOrder, make_car
 from scomm.world.stream import new_person, person_of
 

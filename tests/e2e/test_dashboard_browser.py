@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,7 +48,7 @@ def _write_bookings(hub, n: int = 240, seed: int = 4) -> list[dict]:
     """Insert finished bookings; return what each one is (the test's own record)."""
     j = hub.deps.jurisdictions
     rng = random.Random(seed)
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     spec = []
     with hub.db.session() as s:
         for i in range(n):
@@ -161,8 +161,10 @@ def test_dashboard_renders_the_right_numbers(served, browser):
     assert int(page.locator("#summary-activated").get_attribute("data-value")) == table_count
     expected_paths = _expected_activated_paths(hub, SLIDER_MONTH)
     assert page.locator('path.county[data-activated="1"]').count() == expected_paths
-    fills = page.eval_on_selector_all('path.county[data-activated="1"]', "ps => ps.map(p => p.getAttribute('fill'))")
-    not_yet = page.eval_on_selector_all('path.county[data-bucket="not-yet"]', "ps => ps.map(p => p.getAttribute('fill'))")
+    fills = page.eval_on_selector_all('path.county[data-activated="1"]',
+                                      "ps => ps.map(p => p.getAttribute('fill'))")
+    not_yet = page.eval_on_selector_all('path.county[data-bucket="not-yet"]',
+                                        "ps => ps.map(p => p.getAttribute('fill'))")
     assert not_yet and set(fills).isdisjoint(set(not_yet))
     assert page.locator('path.county[data-fips="01005"]').get_attribute("data-activated") == "0"  # 2013
     assert page.locator('path.county[data-fips="02158"]').get_attribute("data-county") == "02270"

@@ -178,7 +178,7 @@ def test_api_policies_override_and_audit(hub, client):
         assert rel.status_code == 200 and rel.json()["hold"]["lapses_at"] == "2010-06-08T17:00:00"
         assert client.post(f"/api/cases/{before}/release", json={"at": "2010-06-04T17:00:00"},
                            headers={"X-Actor": "jail"}).status_code == 409
-        sw = client.post("/api/cases/sweep-holds", params={"at": "2010-06-30T00:00:00"},
+        sw = client.post("/api/holds/sweep", params={"at": "2010-06-30T00:00:00"},
                          headers={"X-Actor": "sweeper"})
         assert sw.status_code == 200 and case_of(hub, before).id in sw.json()["lapsed"]
         lapsed = client.get(f"/api/cases/{before}").json()
@@ -188,11 +188,11 @@ def test_api_policies_override_and_audit(hub, client):
                           headers={"X-Actor": "ice"})
         assert cus.status_code == 200 and cus.json()["status"] == "in-ice-custody"
     finally:
-        gone = client.delete("/api/policies/TX-48085-e2e-none", headers={"X-Actor": "erin"})
+        gone = client.delete("/api/policies/entries/TX-48085-e2e-none", headers={"X-Actor": "erin"})
     assert gone.status_code == 200
-    assert client.delete("/api/policies/TX-48085-e2e-none",
+    assert client.delete("/api/policies/entries/TX-48085-e2e-none",
                          headers={"X-Actor": "erin"}).status_code == 404
-    assert client.delete("/api/policies/US-2008-10-27-jail",
+    assert client.delete("/api/policies/entries/US-2008-10-27-jail",
                          headers={"X-Actor": "erin"}).status_code == 404
     trail = [a for a in client.get("/api/audit", params={"action": "policy-"}).json()
              if a["target"] == "policy/TX-48085-e2e-none"]
@@ -201,7 +201,7 @@ def test_api_policies_override_and_audit(hub, client):
     assert trail[1]["data"]["before"]["value"] == "none"
     assert trail[1]["data"]["after"]["value"] == "conviction"
     spec = client.get("/openapi.json").json()["paths"]
-    assert {"/api/policies", "/api/policies/{entry_id}", "/api/audit",
+    assert {"/api/policies", "/api/policies/entries/{entry_id}", "/api/audit",
             "/api/cases/{ref}/release"} <= set(spec)
 
 

@@ -8,9 +8,21 @@ import nistitl
 import numpy as np
 import pytest
 
+from scomm.interchange import (
+    Charge,
+    DecodeError,
+    FingerImage,
+    Problem,
+    decode,
+    decode_finger_pixels,
+    encode_car,
+    encode_response,
+    response_fields,
+    sniff,
+    validate_car,
+)
+
 from .interchange_helpers import TODAY, car_args, known_ori, ridge
-from scomm.interchange import (Charge, DecodeError, FingerImage, Problem, decode, decode_finger_pixels,
-                               encode_car, encode_response, response_fields, sniff, validate_car)
 
 
 @pytest.fixture(scope="module")

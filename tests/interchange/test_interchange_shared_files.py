@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from scomm.interchange import DecodeError, decode, decode_finger_pixels, ebts_rules, sniff, validate_car
+
 from .interchange_helpers import SHARED, shared_file
-from scomm.interchange import DecodeError, decode, decode_finger_pixels, sniff, validate_car
-from scomm.interchange import ebts_rules
 
 TODAY = dt.date(2025, 1, 1)
 
@@ -37,7 +37,8 @@ def test_nbis_valid1_1_car_v0201_one_finger():
     assert tx.record_types == [1, 2, 4]
     assert tx.get("1.04") == "CAR" and tx.get("2.047") == "20080302^4727442"
     [img] = tx.images
-    assert (img.record_type, img.position, img.compression, img.width, img.height, img.ppi) == (4, 10, "WSQ", 512, 512, 500.0)
+    assert (img.record_type, img.position, img.compression, img.width, img.height, img.ppi) == \
+        (4, 10, "WSQ", 512, 512, 500.0)
     assert decode_finger_pixels(img).shape == (512, 512)
 
     problems = validate_car(tx, known_ori=no_ori_known, today=TODAY)

@@ -6,8 +6,7 @@ import tomllib
 
 import pytest
 
-from scomm.simulation.parameters import (ParameterError, default_path, load_parameters,
-                                         parse_parameters)
+from scomm.simulation.parameters import ParameterError, default_path, load_parameters, parse_parameters
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from scomm.domain.immigration import determine_status
 from scomm.domain.priority import classify_sc2008
 from scomm.simulation.bookings import month_count, months, plan_month
 from scomm.simulation.parameters import load_parameters
-from scomm.simulation.population import (allocate, draw_arrestee, encounters_for,
-                                         prior_rapsheet)
+from scomm.simulation.population import allocate, draw_arrestee, encounters_for, prior_rapsheet
 
 PARAMS = load_parameters()
 

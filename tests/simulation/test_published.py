@@ -1,8 +1,7 @@
 """Reading a run against the published figures: Wilson intervals and consistency."""
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from scomm.simulation.published import FIGURES, check, wilson
 from scomm.statistics.counts import national_summary

@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from scomm.bootstrap import bootstrap
 from scomm.cli import app
+from scomm.simulation.parameters import default_path
 from scomm.statistics.counts import national_summary
 from scomm.statistics.facts import booking_facts
 from scomm.storage.tables import PersonRow, TransactionRow
-from scomm.simulation.parameters import default_path
 
 COUNTERFACTUAL = (Path(__file__).resolve().parents[2] / "scomm" / "data" / "counterfactuals"
                   / "no-detainers-level3-noncriminal.json")

@@ -7,13 +7,12 @@ agencies would; ``fact`` builds a ``BookingFact`` directly for pure tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import strategies as st
-
-from scomm.statistics.facts import FIPS_TO_POSTAL, LEVELS, BookingFact
 from sqlalchemy import make_url, text
 
+from scomm.statistics.facts import FIPS_TO_POSTAL, LEVELS, BookingFact
 from scomm.storage.db import Database, make_engine, migrate
 from scomm.storage.tables import CaseRow, EventRow, ResponseRow, TransactionRow
 
@@ -107,7 +106,7 @@ def new_postgres_database(server_url: str, name: str) -> Database:
 
 
 def insert_bookings(db: Database, items: list[Booking], start: int = 0) -> None:
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     with db.session() as s:
         for n, b in enumerate(items, start=start):
             received = t0 + timedelta(minutes=n)
@@ -138,7 +137,7 @@ def insert_bookings(db: Database, items: list[Booking], start: int = 0) -> None:
                           classification={}, removable=True, status="open",
                           detainer={"issued": b.detainer, "form": "I-247" if b.detainer else None},
                           outcome=b.outcome, framework="SC-2008",
-                          outcome_at=datetime.combine(_outcome_day(b), time(9), tzinfo=timezone.utc)
+                          outcome_at=datetime.combine(_outcome_day(b), time(9), tzinfo=UTC)
                           if b.outcome else None,
                           detainer_honoured=b.honoured,
                           custody_at=received + timedelta(days=2) if b.custody else None))

@@ -4,13 +4,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from scomm.domain.jurisdictions import Jurisdictions
 from scomm.statistics.counts import tally, tally_by
 from scomm.statistics.dashboard import (
-    SHAPE_SUCCESSORS, activated_by, dashboard_data, month_end, months_between, parse_month,
+    SHAPE_SUCCESSORS,
+    activated_by,
+    dashboard_data,
+    month_end,
+    months_between,
+    parse_month,
     per_thousand,
 )
 from scomm.statistics.facts import LEVELS, BookingFact

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from scomm.domain.jurisdictions import Jurisdictions
 from scomm.statistics.counts import tally
 from scomm.statistics.monthly import (
-    COLUMNS, LEVELS, MEASURES, PERIODS, cells_of, monthly_table, parse_month,
+    COLUMNS,
+    LEVELS,
+    MEASURES,
+    PERIODS,
+    cells_of,
+    monthly_table,
+    parse_month,
 )
 from scomm.statistics.suppression import is_small
 
@@ -65,7 +71,7 @@ def test_months_sum_to_cumulative(facts):
 def _equations(t):
     rows = t.all_rows()
     eqs = []
-    for i, r in enumerate(rows):
+    for i in range(len(rows)):
         for p in PERIODS:
             for m in MEASURES[1:]:
                 eqs.append(((i, f"{p}.{m}.total"), [(i, f"{p}.{m}.{lv}") for lv in LEVELS]))

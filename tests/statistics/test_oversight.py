@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from sqlalchemy import text
 
 from scomm.domain.jurisdictions import Jurisdictions
@@ -18,8 +17,7 @@ from scomm.statistics.oversight import CLEARED_STAGES, nearest_rank, oversight_f
 from scomm.statistics.suppression import is_small
 
 from ..conftest import postgres_url
-from .factory import (COUNTIES, OUTCOMES, STATUSES, Booking, fact, insert_bookings, new_database,
-                      new_postgres_database)
+from .factory import COUNTIES, OUTCOMES, STATUSES, Booking, fact, insert_bookings, new_database, new_postgres_database
 
 J = Jurisdictions.load_default()
 

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from scomm.statistics.suppression import SMALL, THRESHOLD, is_small, shown, suppress
 

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from scomm.bus import Bus, Handler
 from scomm.clock import now
-from scomm.messages import (CriminalSearch, EventKind, ImmigrationSearch, Intake, MessageError,
-                            Step, TxState, read)
+from scomm.messages import CriminalSearch, EventKind, ImmigrationSearch, Intake, MessageError, Step, TxState, read
 from scomm.storage.db import Database, migrate
 from scomm.storage.tables import EventRow, OutboxRow, TransactionRow
 

@@ -14,9 +14,10 @@ the NCIC codes it fired on and, under PEP, the requests it allows.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from ..rapsheet import Conviction
 
@@ -40,7 +41,7 @@ class RuleHit:
                 "allows": list(self.allows)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RuleHit":
+    def from_dict(cls, d: dict) -> RuleHit:
         return cls(d["rule"], d["priority"], d.get("reason", ""), tuple(d.get("convictions", ())),
                    d.get("category", ""), tuple(d.get("allows", ())))
 
@@ -67,7 +68,7 @@ class Classification:
                 "hits": [h.to_dict() for h in self.hits]}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Classification":
+    def from_dict(cls, d: dict) -> Classification:
         """Also reads the older stored form (five keys, no priority or hits)."""
         return cls(d["framework"], d["level"], d["rule"], list(d.get("reasons", [])),
                    list(d.get("convictions", [])), d.get("priority", ""), d.get("category", ""),
@@ -108,7 +109,7 @@ class ImmigrationContext:
 
     @classmethod
     def from_record(cls, encounters: Sequence, on: date, *,
-                    pending_charges: Sequence[str] = ()) -> "ImmigrationContext":
+                    pending_charges: Sequence[str] = ()) -> ImmigrationContext:
         """What IDENT's encounters (``immigration.Encounter``) say on ``on``.
 
         The latest status-changing encounter decides: a border apprehension or a
@@ -124,7 +125,7 @@ class ImmigrationContext:
         last = status_changing[-1] if status_changing else None
         unlawful = last is not None and last.kind in ("border_apprehension", "removal")
         return cls(on=on,
-                   last_entry=last.date if unlawful else None,
+                   last_entry=last.date if last is not None and unlawful else None,
                    entered_without_inspection=unlawful,
                    previously_removed=bool(removals) and last is not None and last.kind == "removal",
                    removal_order_date=removals[-1].date if removals else None,
@@ -134,13 +135,21 @@ class ImmigrationContext:
 @runtime_checkable
 class Framework(Protocol):
     """A priority rule set in force from ``effective_from`` until ``effective_to``
-    (exclusive; None = not superseded in scomm)."""
-    id: str
-    title: str
-    effective_from: date
-    effective_to: date | None
-    levels: tuple[str, ...]        # SC criminal-offender levels, most to least serious
-    priorities: tuple[str, ...]    # the framework's own tiers, most to least serious
+    (exclusive; None = not superseded in scomm). Its attributes are read-only (the
+    frameworks are frozen dataclasses)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def effective_from(self) -> date: ...
+    @property
+    def effective_to(self) -> date | None: ...
+    @property
+    def levels(self) -> tuple[str, ...]: ...       # SC criminal-offender levels, most to least serious
+    @property
+    def priorities(self) -> tuple[str, ...]: ...   # the framework's own tiers, most to least serious
 
     def classify(self, convictions: Sequence[Conviction],
                  context: ImmigrationContext | None = None) -> Classification: ...
@@ -182,6 +191,30 @@ def listing(cs: Sequence[Conviction]) -> str:
     return "; ".join(c.label() for c in cs)
 
 
+def sc_level(convictions: Sequence[Conviction]) -> tuple[str, str, list[Conviction], str]:
+    """(level, rule, convictions that fired it, why) by the SC-2008 rules: the SC level that
+    every framework reports beside its own priority."""
+    cs = canonical(convictions)
+    aggravated = [c for c in cs if c.offence.aggravated_felony]
+    felonies = [c for c in cs if c.offence.severity == "felony"]
+    misdemeanors = [c for c in cs if c.offence.severity != "felony"]
+    if aggravated:
+        return ("1", "L1-aggravated-felony", aggravated,
+                f"{len(aggravated)} aggravated felony conviction(s): {listing(aggravated)}")
+    if len(felonies) >= 2:
+        return ("1", "L1-two-felonies", felonies,
+                f"{len(felonies)} felony convictions: {listing(felonies)}")
+    if len(felonies) == 1:
+        return "2", "L2-one-felony", felonies, f"one felony conviction: {listing(felonies)}"
+    if len(misdemeanors) >= 3:
+        return ("2", "L2-three-misdemeanors", misdemeanors,
+                f"{len(misdemeanors)} misdemeanor convictions: {listing(misdemeanors)}")
+    if misdemeanors:
+        return ("3", "L3-misdemeanor", misdemeanors,
+                f"{len(misdemeanors)} misdemeanor conviction(s): {listing(misdemeanors)}")
+    return "non-criminal", "NC-no-conviction", [], "no conviction on record"
+
+
 def codes(cs: Sequence[Conviction]) -> tuple[str, ...]:
     return tuple(c.ncic for c in cs)
 
@@ -208,8 +241,7 @@ def assemble(framework: str, tiers: Sequence[str], cs: Sequence[Conviction],
              hits: Sequence[RuleHit], none_reason: str, not_assessed: Sequence[str]) -> Classification:
     """A classification from the rules that matched (given in the framework's rule
     order): the first hit of the most serious tier decides; the rest are listed."""
-    from .sc2008 import sc_level   # the SC level is reported under every framework
-    level = sc_level(cs)[0]
+    level = sc_level(cs)[0]   # the SC level is reported under every framework
     if hits:
         best = min(hits, key=lambda h: tier_index(tiers, h.priority))
         reasons = [best.reason] + [f"also: {h.reason}" for h in hits if h is not best]

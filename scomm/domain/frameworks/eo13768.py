@@ -18,13 +18,12 @@ themselves chargeable offences, so scomm counts them under 5(c).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 from ..rapsheet import Conviction
-from .base import (RuleSet, Classification, ImmigrationContext, RuleHit, assemble, canonical,
-                   codes, listing)
+from .base import Classification, ImmigrationContext, RuleHit, RuleSet, assemble, canonical, codes, listing
 
 PRIORITIES = ("priority", "none")
 NOT_ASSESSED = ("pending charges 5(b)", "chargeable conduct, unlawful entry 5(c)",

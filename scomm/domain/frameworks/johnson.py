@@ -29,13 +29,12 @@ as if state/local; "separate incidents" are distinct conviction dates.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 from ..rapsheet import Conviction
-from .base import (RuleSet, Classification, ImmigrationContext, RuleHit, assemble, canonical,
-                   codes, listing)
+from .base import Classification, ImmigrationContext, RuleHit, RuleSet, assemble, canonical, codes, listing
 
 PRIORITIES = ("1", "2", "3", "none")
 CUTOFF = date(2014, 1, 1)

@@ -19,14 +19,12 @@ a stated assumption.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 from ..rapsheet import Conviction
-from .base import (RuleSet, Classification, ImmigrationContext, RuleHit, assemble, canonical,
-                   codes)
-from .sc2008 import sc_level
+from .base import Classification, ImmigrationContext, RuleHit, RuleSet, assemble, canonical, codes, sc_level
 
 PRIORITIES = ("1", "2", "3", "none")
 RECENT_ENTRY_YEARS = 3

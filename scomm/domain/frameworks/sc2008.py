@@ -7,13 +7,22 @@ Morton memo of 30 June 2010 ([Morton-2010]). Convictions only.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 from ..rapsheet import Conviction
-from .base import (RuleSet, SC_LEVELS, Classification, ImmigrationContext, RuleHit, codes, canonical,
-                   common_reasons, listing)
+from .base import (
+    SC_LEVELS,
+    Classification,
+    ImmigrationContext,
+    RuleHit,
+    RuleSet,
+    canonical,
+    codes,
+    common_reasons,
+    sc_level,
+)
 
 SC2008_LEVELS = SC_LEVELS
 SC2008_RULES = {
@@ -24,29 +33,6 @@ SC2008_RULES = {
     "L3-misdemeanor": "Level 3: convicted of a misdemeanor",
     "NC-no-conviction": "non-criminal: no conviction",
 }
-
-
-def sc_level(convictions: Sequence[Conviction]) -> tuple[str, str, list[Conviction], str]:
-    """(level, rule, convictions that fired it, why) by the SC-2008 rules."""
-    cs = canonical(convictions)
-    aggravated = [c for c in cs if c.offence.aggravated_felony]
-    felonies = [c for c in cs if c.offence.severity == "felony"]
-    misdemeanors = [c for c in cs if c.offence.severity != "felony"]
-    if aggravated:
-        return ("1", "L1-aggravated-felony", aggravated,
-                f"{len(aggravated)} aggravated felony conviction(s): {listing(aggravated)}")
-    if len(felonies) >= 2:
-        return ("1", "L1-two-felonies", felonies,
-                f"{len(felonies)} felony convictions: {listing(felonies)}")
-    if len(felonies) == 1:
-        return "2", "L2-one-felony", felonies, f"one felony conviction: {listing(felonies)}"
-    if len(misdemeanors) >= 3:
-        return ("2", "L2-three-misdemeanors", misdemeanors,
-                f"{len(misdemeanors)} misdemeanor convictions: {listing(misdemeanors)}")
-    if misdemeanors:
-        return ("3", "L3-misdemeanor", misdemeanors,
-                f"{len(misdemeanors)} misdemeanor conviction(s): {listing(misdemeanors)}")
-    return "non-criminal", "NC-no-conviction", [], "no conviction on record"
 
 
 def classify_sc2008(convictions: Sequence[Conviction]) -> Classification:
