@@ -28,8 +28,7 @@ def exit_with_parent(parent_pid: int | None = None, interval: float = WATCH_INTE
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
-def process_pool(max_workers: int, context: str = "spawn") -> ProcessPoolExecutor:
-    """A process pool whose workers exit when this process dies."""
-    return ProcessPoolExecutor(max_workers=max_workers,
-                               mp_context=multiprocessing.get_context(context),
+def process_pool(max_workers: int) -> ProcessPoolExecutor:
+    """A process pool (forked) whose workers exit when this process dies."""
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=exit_with_parent, initargs=(os.getpid(),))

@@ -5,6 +5,9 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url, text
+
+from scomm.storage.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -20,3 +23,16 @@ def shared_path(*parts: str) -> Path:
 
 def postgres_url() -> str | None:
     return os.environ.get("SCOMM_TEST_POSTGRES_URL")
+
+
+def fresh_postgres_url(name: str) -> str:
+    """A new, empty database ``name`` on the test server (the test skips without one)."""
+    server = postgres_url()
+    if not server:
+        pytest.skip("SCOMM_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
+    admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        c.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)

@@ -171,7 +171,7 @@ def _pmap(fn: Callable[[J], R], jobs: Iterable[J], workers: int) -> list[R]:
     todo = list(jobs)
     if workers <= 1 or len(todo) <= 1:
         return list(map(fn, todo))
-    with process_pool(workers, context="fork") as pool:
+    with process_pool(workers) as pool:
         return list(pool.map(fn, todo, chunksize=1))
 
 

@@ -10,25 +10,26 @@ plugin). The WSQ frame header is checked here first so that a damaged or
 absurd header (say 65535 x 65535) is refused before the C decoder allocates
 memory for it. The NBIS C decoder can still *segfault* on some corrupt WSQ
 streams (found by the fuzz tests in tests/interchange), so WSQ is decoded in
-a separate worker process: a crash there becomes a ValueError naming the
-image instead of killing scomm. Set SCOMM_WSQ_IN_PROCESS=1 to decode in
-process (faster, for trusted input only).
+a child process (``wsq_decoder``): a crash there becomes a ValueError naming the
+image instead of killing scomm, and a decoder that does not answer in time is
+``DecoderUnavailable`` (try again later), not a verdict on the file. Set
+SCOMM_WSQ_IN_PROCESS=1 to decode in process (faster, for trusted input only).
 """
 from __future__ import annotations
 
 import atexit
-import concurrent.futures as cf
 import io
 import os
 import struct
-import threading
 
 import numpy as np
 import wsq  # noqa: F401  (registers the "WSQ" Pillow plugin)
 from PIL import Image
 
-from ..processes import process_pool
 from .model import FingerImage
+from .wsq_decoder import DecoderCrashed, DecoderProcess, DecoderUnavailable
+
+__all__ = ["DecoderUnavailable", "decode_finger_pixels", "encode_wsq", "pil_gray", "wsq_dimensions"]
 
 TYPE4_HEADER = struct.Struct(">B6sBHHB")   # IMP, FGP[6], ISR, HLL, VLL, GCA (after LEN+IDC)
 TYPE4_GCA = {0: "NONE", 1: "WSQ"}
@@ -96,7 +97,7 @@ def wsq_dimensions(data: bytes) -> tuple[int, int]:
     raise ValueError("WSQ header damaged or truncated: no frame header (SOF marker FFA2)")
 
 
-def _pil_gray(data: bytes, what: str) -> np.ndarray:
+def pil_gray(data: bytes, what: str) -> np.ndarray:
     try:
         opened = Image.open(io.BytesIO(data))
         w, h = opened.size
@@ -109,60 +110,22 @@ def _pil_gray(data: bytes, what: str) -> np.ndarray:
         raise ValueError(f"{what} image cannot be decoded: {exc}") from exc
 
 
-def _wsq_worker(data: bytes) -> tuple[bytes, int, int]:
-    """Runs in the isolated worker process."""
-    a = _pil_gray(data, "WSQ")
-    return a.tobytes(), a.shape[1], a.shape[0]
-
-
-_pool: cf.ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-WSQ_TIMEOUT_S = 30.0
-
-
-def _get_pool() -> cf.ProcessPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = process_pool(2)   # its workers exit with this process
-        return _pool
-
-
-def _drop_pool(pool: cf.ProcessPoolExecutor, kill: bool = False) -> None:
-    global _pool
-    with _pool_lock:
-        if _pool is pool:
-            _pool = None
-    if kill:  # a hung decoder: terminate its processes (no public API for this)
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-@atexit.register
-def _shutdown_pool() -> None:
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+_decoder = DecoderProcess(timeout_s=30.0)
+atexit.register(_decoder.close)
 
 
 def _decode_wsq_isolated(data: bytes) -> np.ndarray:
     if os.environ.get("SCOMM_WSQ_IN_PROCESS") == "1":
-        return _pil_gray(data, "WSQ")
-    for attempt in range(2):          # a broken pool may be another image's crash: retry once
-        pool = _get_pool()
+        return pil_gray(data, "WSQ")
+    for attempt in range(2):          # a first death may have had another cause: once more
         try:
-            buf, w, h = pool.submit(_wsq_worker, data).result(timeout=WSQ_TIMEOUT_S)
-            return np.frombuffer(buf, dtype=np.uint8).reshape(h, w).copy()
-        except cf.process.BrokenProcessPool:
-            _drop_pool(pool)
+            return _decoder.decode(data)
+        except DecoderCrashed:
             if attempt == 1:
-                raise ValueError("WSQ image cannot be decoded: the WSQ decoder crashed on it (corrupt data)") from None
-        except cf.TimeoutError:
-            _drop_pool(pool, kill=True)
-            raise ValueError(f"WSQ image cannot be decoded: decoder did not finish in {WSQ_TIMEOUT_S:.0f} s") from None
+                raise ValueError("WSQ image cannot be decoded: the WSQ decoder crashed on it "
+                                 "(corrupt data)") from None
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
     raise AssertionError("unreachable")
 
 
@@ -195,7 +158,7 @@ def _decode(img: FingerImage) -> np.ndarray:
             raise ValueError(f"uncompressed {w}x{h} 8-bit image needs {w * h} bytes, record holds {len(data)}")
         return np.frombuffer(data, dtype=np.uint8).reshape(h, w).copy()
     if comp in ("JPEG", "JPEG2000", "PNG"):
-        return _pil_gray(data, comp)
+        return pil_gray(data, comp)
     raise ValueError(f"unsupported compression {img.compression!r}")
 
 

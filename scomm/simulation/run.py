@@ -87,7 +87,7 @@ def render_pool(workers: int, cache: str | None = None
     if workers <= 1:
         yield lambda jobs: map(render_cached, [(cache, j) for j in jobs])
         return
-    pool = process_pool(workers, context="fork")
+    pool = process_pool(workers)
     try:
         yield lambda jobs: pool.map(render_cached, [(cache, j) for j in jobs], chunksize=1)
     except BaseException:

@@ -37,5 +37,5 @@ def parallel_map(fn: Callable[[T], R], jobs: Iterable[T], workers: int | None = 
     if workers <= 1 or len(jobs) <= 1:
         yield from map(fn, jobs)
         return
-    with process_pool(workers, context="fork") as pool:
+    with process_pool(workers) as pool:
         yield from pool.map(fn, jobs, chunksize=1)

@@ -10,13 +10,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Integer, select, text
 
 from scomm.bootstrap import bootstrap
-from scomm.storage.tables import PersonRow
+from scomm.storage.db import make_engine
+from scomm.storage.tables import Base, PersonRow
 from scomm.world.seed import seed_world
 
-from ..conftest import postgres_url
+from ..conftest import fresh_postgres_url, postgres_url
 
 WORLD_SEED = 7
 WORLD_SIZE = 6  # the first four cover every profile: citizen, noncitizen, visitor, naturalised
@@ -63,6 +64,32 @@ def world_url(request, seeded_sqlite, tmp_path_factory) -> str:
     with hub.db.session() as s:
         seed_world(s, hub.deps.jurisdictions, WORLD_SIZE, WORLD_SEED)
     hub.db.engine.dispose()
+    return url
+
+
+def copy_world(sqlite_path: Path, url: str) -> None:
+    """The seeded SQLite world into a fresh database at ``url`` (faster than seeding)."""
+    src = make_engine(f"sqlite:///{sqlite_path}")
+    dst = bootstrap(database_url=url).db.engine
+    with src.connect() as a, dst.begin() as b:
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(r) for r in a.execute(table.select()).mappings()]
+            if rows:
+                b.execute(table.insert(), rows)
+            if "id" in table.c and isinstance(table.c.id.type, Integer):
+                b.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                               f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}"))
+    src.dispose()
+    dst.dispose()
+
+
+def world_of_its_own(backend: str, seeded_sqlite: Path, folder: Path, name: str) -> str:
+    """A database holding the seeded world for one test or module alone."""
+    if backend == "sqlite":
+        shutil.copy(seeded_sqlite, folder / f"{name}.db")
+        return f"sqlite:///{folder / f'{name}.db'}"
+    url = fresh_postgres_url(name)
+    copy_world(seeded_sqlite, url)
     return url
 
 

@@ -29,7 +29,6 @@ both backends give the same 4xx, naming the field.
 from __future__ import annotations
 
 import copy
-import shutil
 from datetime import date
 from types import SimpleNamespace
 from urllib.parse import unquote
@@ -39,20 +38,17 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from sqlalchemy import Integer, func, select, text
+from sqlalchemy import func, select
 
 from scomm.api.app import create_app
 from scomm.bootstrap import bootstrap
 from scomm.config import Settings
-from scomm.storage.db import make_engine
-from scomm.storage.tables import Base, PolicyEntryRow
+from scomm.storage.tables import PolicyEntryRow
 from scomm.world.booking import BookingOrder, make_car
 from scomm.world.stream import person_of
 
-from ..conftest import postgres_url
-from .conftest import ACTIVE_2008, person
+from .conftest import ACTIVE_2008, person, world_of_its_own
 
-PG_DATABASE = "scomm_api_schema"
 MAX_EXAMPLES = 30
 
 
@@ -61,40 +57,11 @@ def _backends():
     yield pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)
 
 
-def _copy_world(sqlite_path, url: str) -> None:
-    """The seeded SQLite world into a fresh PostgreSQL database (faster than seeding)."""
-    src = make_engine(f"sqlite:///{sqlite_path}")
-    dst = bootstrap(database_url=url).db.engine
-    with src.connect() as a, dst.begin() as b:
-        for table in Base.metadata.sorted_tables:
-            rows = [dict(r) for r in a.execute(table.select()).mappings()]
-            if rows:
-                b.execute(table.insert(), rows)
-            if "id" in table.c and isinstance(table.c.id.type, Integer):
-                b.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                               f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}"))
-    src.dispose()
-    dst.dispose()
-
-
 @pytest.fixture(scope="module", params=list(_backends()))
 def api_url(request, seeded_sqlite, tmp_path_factory) -> str:
     """A database of this module's own, holding the seeded world."""
-    if request.param == "sqlite":
-        own = tmp_path_factory.mktemp("api-schema") / "scomm.db"
-        shutil.copy(seeded_sqlite, own)
-        return f"sqlite:///{own}"
-    server = postgres_url()
-    if not server:
-        pytest.skip("SCOMM_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
-    admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-        c.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
-    admin.dispose()
-    url = server.rsplit("/", 1)[0] + "/" + PG_DATABASE
-    _copy_world(seeded_sqlite, url)
-    return url
+    return world_of_its_own(request.param, seeded_sqlite, tmp_path_factory.mktemp("api-schema"),
+                            "scomm_api_schema")
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from scomm.bench import chaos
 from scomm.bootstrap import bootstrap
@@ -29,8 +29,7 @@ from scomm.world.booking import BookingOrder, make_car
 from scomm.world.prints import parallel_map
 from scomm.world.stream import person_of
 
-from ..conftest import postgres_url
-from .conftest import ACTIVE_2008
+from .conftest import ACTIVE_2008, world_of_its_own
 
 pytestmark = pytest.mark.slow
 
@@ -38,27 +37,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def fresh_url(request, seeded_sqlite, tmp_path):
     """A database of its own holding the seeded world."""
-    if request.param == "sqlite":
-        shutil.copy(seeded_sqlite, tmp_path / "procs.db")
-        return f"sqlite:///{tmp_path / 'procs.db'}"
-    url = postgres_url()
-    if not url:
-        pytest.skip("SCOMM_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
-    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text("DROP DATABASE IF EXISTS scomm_procs WITH (FORCE)"))
-        c.execute(text("CREATE DATABASE scomm_procs"))
-    admin.dispose()
-    own = url.rsplit("/", 1)[0] + "/scomm_procs"
-    from scomm.world.seed import seed_world
-
-    from .conftest import WORLD_SEED, WORLD_SIZE
-    hub = bootstrap(database_url=own)
-    with hub.db.session() as s:
-        seed_world(s, hub.deps.jurisdictions, WORLD_SIZE, WORLD_SEED)
-    hub.db.engine.dispose()
-    return own
+    return world_of_its_own(request.param, seeded_sqlite, tmp_path, "scomm_procs")
 
 
 def scomm(*args: str, url: str) -> subprocess.Popen[bytes]:
@@ -207,13 +186,13 @@ def test_no_process_outlives_its_parent(seeded_sqlite, three_bookings, tmp_path,
             port = chaos._free_port()
             proc = serve(url, port, workers=1)
             httpx.post(f"http://127.0.0.1:{port}/transactions", content=raws[0], timeout=120)
-            expected = 3    # the worker, its decoders' resource tracker and a decoder
+            expected = 2    # the worker and its WSQ decoder
         elif command == "work":
             proc = scomm("work", url=url)
-            expected = 2    # the decoders' resource tracker and a decoder
+            expected = 1    # the WSQ decoder
         else:
             proc = scomm("submit", *map(str, files), url=url)
-            expected = 2
+            expected = 1
         family = _wait_for_children(proc.pid, expected)
         proc.send_signal(how)
         proc.wait(timeout=60)

@@ -510,31 +510,12 @@ class Campaign:
         os._exit(code)
 
 
-def shutdown_wsq_pool(grace_s: float = 10.0) -> None:
-    """Stop scomm's WSQ worker processes before ``os._exit``.
-
-    Python's exit handlers are not run on this path (libFuzzer owns the
-    process), and running them by hand is not safe either: multiprocessing's
-    handler joins every live child, and the worker pool has not been told to
-    stop. So the pool is shut down here, with a bound on the wait, and its
-    processes are killed if they do not exit in time (no orphans are left).
-    """
-    import threading
-
+def shutdown_wsq_pool() -> None:
+    """Stop scomm's WSQ decoder process before ``os._exit`` (libFuzzer owns the process,
+    so exit handlers do not run; the decoder would exit on its own at the end of its
+    input, this just does not wait for that)."""
     from scomm.interchange import images
-    pool = images._pool
-    if pool is None:
-        return
-    procs = list(getattr(pool, "_processes", {}).values())
-    t = threading.Thread(target=images._shutdown_pool, daemon=True)
-    t.start()
-    t.join(grace_s)
-    for proc in procs:
-        if proc.is_alive():
-            print(f"scomm-fuzz: WSQ worker {proc.pid} did not stop in {grace_s:g} s; killing it",
-                  file=sys.stderr, flush=True)
-            proc.kill()
-            proc.join(5)
+    images._decoder.close()
 
 
 def print_summary(s: dict) -> None:

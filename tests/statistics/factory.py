@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import strategies as st
-from sqlalchemy import make_url, text
 
 from scomm.statistics.facts import FIPS_TO_POSTAL, LEVELS, BookingFact
-from scomm.storage.db import Database, make_engine, migrate
+from scomm.storage.db import Database, migrate
 from scomm.storage.tables import CaseRow, EventRow, ResponseRow, TransactionRow
+
+from ..conftest import fresh_postgres_url
 
 # A handful of real counties in a few states, activated early (see county_activations.csv).
 COUNTIES = ("48201", "48029", "48113", "06037", "06073", "04013", "17031", "36047", "25025")
@@ -93,14 +94,9 @@ def new_database(path) -> Database:
     return db
 
 
-def new_postgres_database(server_url: str, name: str) -> Database:
+def new_postgres_database(name: str) -> Database:
     """A fresh database ``name`` on the test server (beside the one the e2e tests share)."""
-    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        c.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    db = Database(make_url(server_url).set(database=name).render_as_string(hide_password=False))
+    db = Database(fresh_postgres_url(name))
     migrate(db.engine)
     return db
 

@@ -16,7 +16,6 @@ from scomm.statistics.facts import booking_facts
 from scomm.statistics.oversight import CLEARED_STAGES, nearest_rank, oversight_figures
 from scomm.statistics.suppression import is_small
 
-from ..conftest import postgres_url
 from .factory import COUNTIES, OUTCOMES, STATUSES, Booking, fact, insert_bookings, new_database, new_postgres_database
 
 J = Jurisdictions.load_default()
@@ -103,10 +102,7 @@ def test_every_figure_sql_gives_the_python_numbers(db_path, facts):
 
 @pytest.mark.postgres
 def test_every_figure_sql_gives_the_python_numbers_on_postgresql():
-    url = postgres_url()
-    if not url:
-        pytest.skip("SCOMM_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
-    db = new_postgres_database(url, "scomm_test_oversight")
+    db = new_postgres_database("scomm_test_oversight")
     insert_bookings(db, random_bookings(400, seed=4))
     with db.session() as s:
         facts = booking_facts(s)

@@ -13,7 +13,7 @@ from scomm.messages import CriminalSearch, EventKind, ImmigrationSearch, Intake,
 from scomm.storage.db import Database, migrate
 from scomm.storage.tables import EventRow, OutboxRow, TransactionRow
 
-from ..conftest import postgres_url
+from ..conftest import fresh_postgres_url
 
 
 def make_db(url: str, transactions: int = 1) -> tuple[Database, list[int]]:
@@ -163,14 +163,4 @@ def test_many_workers_complete_each_step_exactly_once_on_sqlite(tmp_path):
 
 @pytest.mark.postgres
 def test_many_workers_complete_each_step_exactly_once_on_postgres():
-    url = postgres_url()
-    if not url:
-        pytest.skip("SCOMM_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
-    from sqlalchemy import create_engine, text
-    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text("DROP DATABASE IF EXISTS scomm_bus_race"))
-        c.execute(text("CREATE DATABASE scomm_bus_race"))
-    admin.dispose()
-    _race(url.rsplit("/", 1)[0] + "/scomm_bus_race", workers=4, transactions=40)
+    _race(fresh_postgres_url("scomm_bus_race"), workers=4, transactions=40)
