@@ -432,6 +432,62 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(v[min(len(v) - 1, int(q * len(v)))], 2)
 
 
+def _drive(r: Run, hub: Hub, progress: Callable[[str], None]) -> float:
+    """Start the processes, submit every booking while the monkey kills, wait until all
+    are finished (or nothing moves for ``stall_seconds``); the seconds it took."""
+    for c in r.children:
+        start(r, c)
+    shas = [b.sha256 for b in r.bookings]
+    started = time.monotonic()
+    http: queue.Queue[Booking] = queue.Queue()
+    for b in r.bookings:
+        if b.via != "cli":
+            http.put(b)
+    cli = [b for b in r.bookings if b.via == "cli"]
+    clients = [httpx.Client() for _ in range(r.cfg.clients)]
+    helpers = [threading.Thread(target=probe_health, args=(r,), daemon=True),
+               threading.Thread(target=chaos_monkey, args=(r, lambda: finished_count(hub, shas)),
+                                daemon=True)]
+    submitters = [threading.Thread(target=submit_http, args=(r, http, c), daemon=True)
+                  for c in clients]
+    submitters += [threading.Thread(target=submit_cli, args=(r, hub, cli[i:i + 5]), daemon=True)
+                   for i in range(0, len(cli), 5)]
+    for t in helpers + submitters:
+        t.start()
+    last, last_change = -1, time.monotonic()
+    while True:
+        n = finished_count(hub, shas)
+        if n != last:
+            progress(f"{n}/{len(shas)} finished, {sum(r.kills.values())} kill(s)")
+            last, last_change = n, time.monotonic()
+        if n == len(shas) and not any(t.is_alive() for t in submitters):
+            break
+        if time.monotonic() - last_change > r.cfg.stall_seconds:
+            progress("nothing finished for a while: stopping")
+            break
+        time.sleep(1)
+    elapsed = time.monotonic() - started
+    r.stop.set()
+    for t in submitters + helpers:
+        t.join(timeout=60)
+    for client in clients:
+        client.close()
+    return elapsed
+
+
+def _stop_children(r: Run) -> None:
+    for c in r.children:
+        if _alive(c) and c.proc is not None:
+            c.proc.send_signal(signal.SIGTERM)
+    for c in r.children:
+        if c.proc is not None:
+            try:
+                c.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                c.proc.kill()
+                c.proc.wait()
+
+
 def run(cfg: ChaosConfig, progress: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
     workdir = cfg.workdir or Path(tempfile.mkdtemp(prefix="scomm-chaos-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -443,53 +499,12 @@ def run(cfg: ChaosConfig, progress: Callable[[str], None] = lambda _m: None) -> 
                   + [Child("worker", i) for i in range(cfg.workers)])
     progress(f"starting {cfg.servers} server(s) and {cfg.workers} worker(s) on "
              f"{hub.db.dialect}")
-    for c in r.children:
-        start(r, c)
-    shas = [b.sha256 for b in bookings]
-    started = time.monotonic()
-    http: queue.Queue[Booking] = queue.Queue()
-    for b in bookings:
-        if b.via != "cli":
-            http.put(b)
-    cli = [b for b in bookings if b.via == "cli"]
-    threads = [threading.Thread(target=probe_health, args=(r,), daemon=True),
-               threading.Thread(target=chaos_monkey, args=(r, lambda: finished_count(hub, shas)),
-                                daemon=True)]
-    clients = [httpx.Client() for _ in range(cfg.clients)]
-    submitters = [threading.Thread(target=submit_http, args=(r, http, c)) for c in clients]
-    submitters += [threading.Thread(target=submit_cli, args=(r, hub, cli[i:i + 5]))
-                   for i in range(0, len(cli), 5)]
-    for t in threads + submitters:
-        t.start()
-    last, last_change = -1, time.monotonic()
-    while True:
-        n = finished_count(hub, shas)
-        if n != last:
-            progress(f"{n}/{len(shas)} finished, {sum(r.kills.values())} kill(s)")
-            last, last_change = n, time.monotonic()
-        submitting = any(t.is_alive() for t in submitters)
-        if not submitting and n == len(shas):
-            break
-        if time.monotonic() - last_change > cfg.stall_seconds:
-            progress("nothing finished for a while: stopping")
-            break
-        time.sleep(1)
-    elapsed = time.monotonic() - started
-    r.stop.set()
-    for t in submitters + threads:
-        t.join(timeout=60)
-    for client in clients:
-        client.close()
-    _track(r)
-    for c in r.children:
-        if _alive(c) and c.proc is not None:
-            c.proc.send_signal(signal.SIGTERM)
-    for c in r.children:
-        if c.proc is not None:
-            try:
-                c.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                c.proc.kill()
+    try:
+        elapsed = _drive(r, hub, progress)
+    finally:   # finished, failed or interrupted: stop every process we started
+        r.stop.set()
+        _track(r)
+        _stop_children(r)
     time.sleep(2.0)   # children of killed processes notice within half a second
     ours = descendants(os.getpid())
     orphans = sorted(p for p in r.seen_pids if Path(f"/proc/{p}").exists() and p not in ours)
