@@ -19,7 +19,7 @@ from scomm.storage.tables import CaseRow, EventRow
 from scomm.world.booking import BookingOrder, make_car
 from scomm.world.stream import person_of
 
-from .conftest import person
+from .conftest import person, world_of_its_own
 
 runner = CliRunner()
 _impressions = count(300)
@@ -205,11 +205,16 @@ def test_api_policies_override_and_audit(hub, client):
             "/api/cases/{ref}/release"} <= set(spec)
 
 
-def test_counterfactual_opt_out_stops_forwarding(world_url):
+def test_counterfactual_opt_out_stops_forwarding(world_url, seeded_sqlite, tmp_path):
     """A hub built with a policy file (as a simulation is): an activated Illinois county
-    is not forwarded to IDENT after the state's opt-out of 2011-05-04; before it, it is."""
-    cf = bootstrap(database_url=world_url,
-                   policy=PolicySet.counterfactual("opt-outs-honoured-2011"))
+    is not forwarded to IDENT after the state's opt-out of 2011-05-04; before it, it is.
+
+    On a database of its own: a worker runs any owed step under its own hub's policy, so
+    a counterfactual hub never shares an outbox with workers of the record (here, the
+    module's API worker)."""
+    backend = "sqlite" if world_url.startswith("sqlite") else "postgres"
+    url = world_of_its_own(backend, seeded_sqlite, tmp_path, "scomm_counterfactual")
+    cf = bootstrap(database_url=url, policy=PolicySet.counterfactual("opt-outs-honoured-2011"))
     stopped = book(cf, DUPAGE, on=date(2012, 3, 1))
     assert case_of(cf, stopped) is None
     why = events(cf, stopped, "not-forwarded")[0]
