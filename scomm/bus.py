@@ -222,11 +222,12 @@ class Bus(Generic[D]):
             if handler is None:
                 raise LookupError(f"no handler for step {claim.step}")
             with self._leased(claim):
+                started = time.perf_counter()   # a step's time counts its prepare phase too
                 message = read(claim.step, claim.payload)
                 with self.db.read() as s:
                     tx = _transaction(s, claim.transaction_id)
                     plan = handler.prepare(StepView(s, tx, message, self.deps))
-                self._apply(claim, handler, message, plan)
+                self._apply(claim, handler, message, plan, started)
             return True
         except _LostClaim:
             return False
@@ -234,7 +235,8 @@ class Bus(Generic[D]):
             self._fail(claim, exc)
             return False
 
-    def _apply(self, claim: Claim, handler: Handler[D, Any], message: Message, plan: Any) -> None:
+    def _apply(self, claim: Claim, handler: Handler[D, Any], message: Message, plan: Any,
+               started: float) -> None:
         with self.db.session() as s:
             if handler.lock:
                 self.db.lock(s, handler.lock)
@@ -242,7 +244,7 @@ class Bus(Generic[D]):
             if row is None or row.done_at is not None or row.claim != claim.token:
                 raise _LostClaim()
             tx = _transaction(s, claim.transaction_id, for_update=True)
-            handler.apply(StepContext(s, tx, message, self.deps), plan)
+            handler.apply(StepContext(s, tx, message, self.deps, started), plan)
             row.done_at, row.attempts = now(), row.attempts + 1
             row.claim, row.claimed_until, row.last_error = None, None, None
 

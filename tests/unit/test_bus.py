@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -9,7 +10,17 @@ from sqlalchemy import select
 
 from scomm.bus import Bus, Handler
 from scomm.clock import now
-from scomm.messages import CriminalSearch, EventKind, ImmigrationSearch, Intake, MessageError, Step, TxState, read
+from scomm.messages import (
+    Actor,
+    CriminalSearch,
+    EventKind,
+    ImmigrationSearch,
+    Intake,
+    MessageError,
+    Step,
+    TxState,
+    read,
+)
 from scomm.storage.db import Database, migrate
 from scomm.storage.tables import EventRow, OutboxRow, TransactionRow
 
@@ -60,6 +71,22 @@ def test_each_step_runs_once_and_sends_the_next(tmp_path):
         first = s.scalars(select(OutboxRow).order_by(OutboxRow.id)).first()
         assert first.claim is None and first.done_at is not None
     assert bus.run_one(first.id) is False  # a done step is never run again
+
+
+def test_a_timed_event_counts_the_prepare_phase(tmp_path):
+    """Stage times include the heavy part (extraction, search), which runs in prepare."""
+    def slow(_view):
+        time.sleep(0.05)
+
+    def done(ctx, _plan):
+        ctx.emit(Actor.SIB, EventKind.ACCEPTED, timed=True)
+        ctx.finish()
+
+    db, (tx_id,) = sqlite_db(tmp_path)
+    Bus(db, {Step.SIB: Handler(apply=done, prepare=slow)}, deps=None).drain()
+    with db.read() as s:
+        event = s.scalars(select(EventRow).where(EventRow.kind == EventKind.ACCEPTED)).one()
+    assert event.elapsed_ms >= 50
 
 
 def test_a_failing_step_is_retried_then_parked_with_its_error_and_retried_on_demand(tmp_path):
