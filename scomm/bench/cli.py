@@ -34,6 +34,11 @@ class Peer(str, Enum):
     nbis = "nbis"
 
 
+class Extractor(str, Enum):
+    classical = "classical"
+    leader = "leader"
+
+
 def write_json(result: dict, to_stdout: bool, json_out: Optional[Path]) -> None:
     """The result as one JSON object: on stdout and/or in a file."""
     text = json.dumps(result, indent=2)
@@ -56,6 +61,9 @@ def fvc(
         "--peer", help="also run this engine on the same pairs and print the scomm/peer ratios; nbis = NIST "
                        "MINDTCT + BOZORTH3 from the optional bench extra (make bench-install); with --iso it "
                        "runs BOZORTH3 on the same .iso templates")] = None,
+    extractor: Annotated[Extractor, typer.Option(
+        "--extractor", help="minutiae from the classical pipeline or from LEADER, a learned network on "
+                            "ONNX Runtime")] = Extractor.classical,
     json_: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object on stdout "
                                                        "instead of the tables (rates as fractions)")] = False,
     json_out: Annotated[Optional[Path], typer.Option(
@@ -70,7 +78,7 @@ def fvc(
     try:
         with err.status("starting") as status:
             result = bench_fvc.run(paths, iso=iso, peer=peer.value if peer else None,
-                                   progress=lambda msg: status.update(msg))
+                                   progress=lambda msg: status.update(msg), extractor=extractor.value)
     except NbisUnavailable as exc:
         err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None

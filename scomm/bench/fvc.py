@@ -29,6 +29,7 @@ import numba
 from rich.console import Console
 from rich.table import Table
 
+from ..biometrics import leader
 from ..biometrics.evaluation import evaluate_folder, list_impressions
 from . import nbis_peer
 
@@ -71,7 +72,7 @@ def machine_info() -> dict[str, Any]:
             "platform": platform.platform(terse=True)}
 
 
-def _engine_info(peer: str | None) -> dict[str, Any]:
+def _engine_info(peer: str | None, extractor: str | None) -> dict[str, Any]:
     try:
         scomm_version = version("scomm")
     except PackageNotFoundError:  # pragma: no cover - run from a source tree
@@ -83,7 +84,9 @@ def _engine_info(peer: str | None) -> dict[str, Any]:
         commit = out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
-    info: dict[str, Any] = {ENGINE: {"version": scomm_version, "commit": commit}}
+    info: dict[str, Any] = {ENGINE: {"version": scomm_version, "commit": commit, "extractor": extractor}}
+    if extractor == "leader":
+        info[ENGINE]["leader"] = leader.provenance()
     if peer == "nbis":
         info["nbis"] = {"package": nbis_peer.NBIS_PY_REQUIREMENT.split("==")[0],
                         "version": nbis_peer.nbis_version(), "extractor": "MINDTCT", "matcher": "BOZORTH3"}
@@ -143,7 +146,7 @@ def _summary(rows: list[dict], engine: str) -> dict[str, Any]:
 
 
 def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
-        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+        progress: Callable[[str], None] | None = None, extractor: str = "classical") -> dict[str, Any]:
     """Run the benchmark; returns the JSON-ready result (see the module docstring).
 
     ``progress`` is called with a short message before each engine/folder step.
@@ -157,8 +160,8 @@ def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
     source = "iso" if iso else "image"
     for folder in folders:
         name = folder_label(folder)
-        say(f"{name}: {ENGINE} ({source})")
-        mine = {k: v for k, v in evaluate_folder(folder, iso=iso).items() if k not in _DROP}
+        say(f"{name}: {ENGINE} ({source if iso else extractor})")
+        mine = {k: v for k, v in evaluate_folder(folder, iso=iso, extractor=extractor).items() if k not in _DROP}
         row: dict[str, Any] = {"name": name, "folder": str(folder), "ppi": mine["ppi"], ENGINE: mine}
         if peer is not None and peer_fn is not None:
             say(f"{name}: {peer} ({source})")
@@ -186,7 +189,7 @@ def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
         "benchmark": "fvc",
         "date": started.isoformat(timespec="seconds"),  # when the run started
         "machine": machine_info(),
-        "engines": _engine_info(peer),
+        "engines": _engine_info(peer, None if iso else extractor),
         "source": source,
         "peer": peer,
         "protocol": "FVC: genuine = every pair of impressions of a finger, "
@@ -223,7 +226,9 @@ def render(result: dict[str, Any], console: Console) -> None:
     for name, info in result["engines"].items():
         bits = [info.get("version"), info.get("commit")]
         if info.get("extractor"):
-            bits.append(f"{info['extractor']} + {info['matcher']}")
+            bits.append(f"{info['extractor']} + {info.get('matcher', 'MCC')}")
+        if info.get("leader"):
+            bits.append(f"({info['leader']['package']}, model sha256 {info['leader']['sha256'][:12]}...)")
         versions.append(f"{name} " + " ".join(str(b) for b in bits if b))
     console.print("engines: " + "; ".join(versions))
     console.print(f"timing: {result['timing']}")

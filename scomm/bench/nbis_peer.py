@@ -155,6 +155,7 @@ def evaluate_folder_nbis(folder: str | Path, iso: bool = False) -> dict[str, Any
     rates = error_rates(gs, ims)
     return {
         "folder": str(folder), "source": "iso" if iso else "image", "ppi": ppi,
+        "extractor": None if iso else "MINDTCT",
         "genuine": len(gs), "impostor": len(ims), **rates,
         "extraction_median_ms": statistics.median(extract_ms) if extract_ms else None,
         "extraction_failures": failures,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import FingerprintImage, FingerprintTemplate, extract
+from . import EXTRACTORS, FingerprintImage, FingerprintTemplate
 from .extractor import ExtractionError
 from .index import FingerStore
 from .matcher import kernels
@@ -88,7 +88,7 @@ def error_rates(genuine, impostor) -> dict[str, float]:
     return {"EER": float(eer), "FMR100": at(0.01), "FMR1000": at(0.001), "ZeroFMR": at(0.0)}
 
 
-def evaluate_folder(folder: str | Path, iso: bool = False) -> dict:
+def evaluate_folder(folder: str | Path, iso: bool = False, extractor: str = "classical") -> dict:
     """Run the FVC protocol on one folder; returns rates, timings and scores.
 
     Timings are CPU time of this process (robust to other load on the host):
@@ -97,6 +97,7 @@ def evaluate_folder(folder: str | Path, iso: bool = False) -> dict:
     """
 
     folder = Path(folder)
+    extract = EXTRACTORS[extractor]
     ppi = folder_ppi(folder)
     files = list_impressions(folder, "iso" if iso else "tif")
     if not files:
@@ -138,6 +139,7 @@ def evaluate_folder(folder: str | Path, iso: bool = False) -> dict:
     rates = error_rates(gs, ims)
     return {
         "folder": str(folder), "source": "iso" if iso else "image", "ppi": ppi,
+        "extractor": None if iso else extractor,
         "genuine": len(gs), "impostor": len(ims), **rates,
         "extraction_median_ms": statistics.median(extract_ms) if extract_ms else None,
         "extraction_failures": failures,

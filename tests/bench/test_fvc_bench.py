@@ -27,7 +27,7 @@ needs_nbis = pytest.mark.skipif(
     reason="nbis-py (the optional bench extra) is not installed: `make bench-install` to run the NBIS peer tests")
 
 RATE_KEYS = {"EER", "FMR100", "FMR1000", "ZeroFMR"}
-ENGINE_KEYS = RATE_KEYS | {"folder", "source", "ppi", "genuine", "impostor", "extraction_median_ms",
+ENGINE_KEYS = RATE_KEYS | {"folder", "source", "extractor", "ppi", "genuine", "impostor", "extraction_median_ms",
                            "extraction_failures", "comparisons_per_second", "max_impostor_score",
                            "median_genuine_score", "mean_minutiae"}
 runner = CliRunner()
@@ -176,3 +176,16 @@ def test_nbis_peer_through_the_cli_with_iso(tmp_path):
     assert set(row["ratio"]) == {"EER", "extraction_ms", "comparisons_per_second"}
     assert row["ratio"]["comparisons_per_second"] > 0
     assert set(out["summary"]) >= {"scomm", "nbis", "ratio"}
+
+
+@needs_fvc
+def test_the_learned_extractor_through_the_cli(tmp_path):
+    folder = _subset(tmp_path, fingers=2, ext="tif")
+    res = runner.invoke(app, ["bench", "fvc", str(folder), "--extractor", "leader", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    r = out["folders"][0]["scomm"]
+    assert r["extractor"] == "leader" and r["extraction_failures"] == 0
+    _check_engine(r, 2 * 28, 16 * 15 // 2 - 2 * 28, max_eer=0.10)
+    engine = out["engines"]["scomm"]
+    assert engine["extractor"] == "leader" and len(engine["leader"]["sha256"]) == 64

