@@ -34,14 +34,24 @@ class Analysis:
     clarity: np.ndarray | None = None    # 0..1 local ridge clarity (Gabor energy share)
 
 
-def _foreground(image: FingerprintImage, p: Parameters):
+def usable(image: FingerprintImage | np.ndarray) -> FingerprintImage:
+    """``image`` as a :class:`FingerprintImage`, if any extractor could use it."""
     if not isinstance(image, FingerprintImage):
         image = FingerprintImage(np.asarray(image))
-    img = image.pixels.astype(np.float32)
-    if img.shape[0] < 64 or img.shape[1] < 64:
-        raise ExtractionError(f"image too small: {img.shape[1]}x{img.shape[0]} px at 500 ppi (need 64x64)")
-    if float(img.std()) < 2.0:
+    if image.height < 64 or image.width < 64:
+        raise ExtractionError(f"image too small: {image.width}x{image.height} px at 500 ppi (need 64x64)")
+    if float(image.pixels.std()) < 2.0:
         raise ExtractionError("blank image: no contrast (grey-level std < 2)")
+    return image
+
+
+def require_minutiae(mins: list) -> None:
+    if len(mins) < 3:
+        raise ExtractionError(f"too few minutiae found ({len(mins)}); image unusable")
+
+
+def _foreground(image: FingerprintImage, p: Parameters):
+    img = usable(image).pixels.astype(np.float32)
     mask = segmentation.segment(img, p)
     area = int(mask.sum())
     if area < 4000:
@@ -79,8 +89,7 @@ def extract(image: FingerprintImage, p: Parameters = DEFAULT) -> FingerprintTemp
         inner &= clarity >= p.min_minutia_clarity
     mins = minutiae.detect(skel, a.theta, a.coherence, inner, p)
     quality_mod.minutiae_reliability(mins, a.coherence, clarity, p)
-    if len(mins) < 3:
-        raise ExtractionError(f"too few minutiae found ({len(mins)}); image unusable")
+    require_minutiae(mins)
     ox, oy = a.offset
     for mi in mins:
         mi.x += ox

@@ -16,12 +16,11 @@ import hashlib
 import math
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .extractor import ExtractionError
+from .extractor import require_minutiae, usable
 from .image import FingerprintImage
 from .template import FingerprintTemplate, Minutia, MinutiaKind
 
@@ -43,7 +42,6 @@ DEFAULT = LeaderParameters()
 
 @dataclass(frozen=True)
 class Model:
-    path: Path
     sha256: str
     session: Any
     graph: str      # what ran: the packaged graph, or it with its subgraphs fused
@@ -61,8 +59,7 @@ def model(fused: bool = True) -> Model:
 
     from .leader_graph import fuse
 
-    path = model_path()
-    raw = path.read_bytes()
+    raw = model_path().read_bytes()
     graph, data = "as packaged", raw
     if fused:
         f = fuse(onnx.load_from_string(raw))
@@ -73,7 +70,7 @@ def model(fused: bool = True) -> Model:
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     session = ort.InferenceSession(data, options, providers=_providers(ort))
-    return Model(path, hashlib.sha256(raw).hexdigest(), session, graph)
+    return Model(hashlib.sha256(raw).hexdigest(), session, graph)
 
 
 def provenance() -> dict[str, Any]:
@@ -148,16 +145,10 @@ def minutiae(out: np.ndarray, offset: tuple[int, int], p: LeaderParameters = DEF
 
 def extract(image: FingerprintImage, p: LeaderParameters = DEFAULT) -> FingerprintTemplate:
     """A template of LEADER's minutiae; the finger's quality from their confidence."""
-    if not isinstance(image, FingerprintImage):
-        image = FingerprintImage(np.asarray(image))
-    if image.width < 64 or image.height < 64:
-        raise ExtractionError(f"image too small: {image.width}x{image.height} px at 500 ppi (need 64x64)")
-    if float(image.pixels.std()) < 2.0:
-        raise ExtractionError("blank image: no contrast (grey-level std < 2)")
+    image = usable(image)
     out, x0, y0 = raw_output(image, p)
     mins = minutiae(out, (x0, y0), p)
-    if len(mins) < 3:
-        raise ExtractionError(f"too few minutiae found ({len(mins)}); image unusable")
+    require_minutiae(mins)
     return FingerprintTemplate(width=image.width, height=image.height, minutiae=mins,
                                quality=finger_quality(mins))
 

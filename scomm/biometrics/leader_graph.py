@@ -113,14 +113,16 @@ def fuse(model: onnx.ModelProto) -> Fused:
     m = onnx.ModelProto()
     m.CopyFrom(model)
     gr = _Graph(m.graph)
-    swaps: dict[int, list[onnx.NodeProto]] = {}
+    # keyed by the replaced node's output: a name is unique in a graph, a protobuf
+    # wrapper's identity need not be stable
+    swaps: dict[str, list[onnx.NodeProto]] = {}
     gelus = lns = 0
     for n in list(m.graph.node):
         if n.op_type == "Tanh" and (hit := _gelu(gr, n, gelus)):
-            swaps[id(hit[0])], gelus = hit[1], gelus + 1
+            swaps[hit[0].output[0]], gelus = hit[1], gelus + 1
         elif n.op_type == "ReduceMean" and (hit := _layer_norm(gr, n, lns)):
-            swaps[id(hit[0])], lns = hit[1], lns + 1
-    nodes = [new for n in m.graph.node for new in swaps.get(id(n), [n])]
+            swaps[hit[0].output[0]], lns = hit[1], lns + 1
+    nodes = [new for n in m.graph.node for new in swaps.get(n.output[0], [n])]
     del m.graph.node[:]
     m.graph.node.extend(_live(nodes, {o.name for o in m.graph.output}))
     read = {i for n in m.graph.node for i in n.input}
