@@ -8,6 +8,8 @@ from typing import Any
 
 from .agencies import cjis, field_office, ident, lesc, sib
 from .agencies.deps import AgencyDeps
+from .agencies.galleries import Galleries
+from .biometrics import DecisionRule
 from .bus import Bus, Handler
 from .config import Settings
 from .domain.jurisdictions import Jurisdictions
@@ -55,6 +57,7 @@ def bootstrap(settings: Settings | None = None, *, database_url: str | None = No
     if init:
         migrate(db.engine)
     deps = AgencyDeps(jurisdictions=Jurisdictions.load_default(), min_fingers=settings.min_fingers,
-                      policy=policy or PolicySet.packaged())
+                      extractor=settings.extractor, policy=policy or PolicySet.packaged(),
+                      galleries=Galleries(DecisionRule.for_extractor(settings.extractor)))
     return Hub(settings, db, deps, Bus(db, HANDLERS, deps,
                                       lease=timedelta(seconds=settings.step_lease_seconds)))

@@ -66,7 +66,7 @@ def _seed(hub: Hub, subjects: int, world_seed: int):
     with progress_bar() as bar, hub.db.session() as s:
         task = bar.add_task("rendering and enrolling tenprints", total=None)
         report = seed_world(s, hub.deps.jurisdictions, subjects, world_seed,
-                            progress=lambda k: bar.advance(task, k))
+                            progress=lambda k: bar.advance(task, k), extractor=hub.deps.extractor)
     return report
 
 

@@ -1,6 +1,7 @@
 """What every ``scomm`` command module shares: the consoles, the common options, the hub."""
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
@@ -16,6 +17,16 @@ err = Console(stderr=True)
 DatabaseOpt = Annotated[Optional[str], typer.Option("--database", envvar="SCOMM_DATABASE_URL",
                                                     help="Database URL (default sqlite:///scomm.db)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout")]
+
+
+class Extractor(str, Enum):
+    """The minutiae extractors (``biometrics.EXTRACTORS``) a command may be told to use."""
+    leader = "leader"
+    classical = "classical"
+
+
+EXTRACTOR_HELP = ("minutiae from LEADER, a learned network on ONNX Runtime, or from the classical "
+                  "pipeline (about 4 times faster, less accurate)")
 
 
 def hub_for(database: str | None, init: bool = True, policy: PolicySet | None = None) -> Hub:

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .cli_common import console, err
+from .cli_common import EXTRACTOR_HELP, Extractor, console, err
 from .simulation.compare import comparison, load_run
 from .simulation.parameters import CALIBRATION_NOTE, ParameterError
 from .simulation.run import FIRST_MONTH, LAST_MONTH, RunConfig, RunMismatch, simulate
@@ -67,6 +67,9 @@ def simulate_cmd(
                  "(a counterfactual after its baseline skips the rendering)")] = None,
         database: Annotated[Optional[str], typer.Option(
             help="database URL (default sqlite:///DIR/scomm.db)")] = None,
+        extractor: Annotated[Extractor, typer.Option(
+            "--extractor", help=EXTRACTOR_HELP + "; the replay uses the classical one by default, for "
+                                "speed")] = Extractor.classical,
         json_: Annotated[bool, typer.Option("--json", help="print run.json")] = False,
 ) -> None:
     """Replay the 2008-2014 rollout month by month through the real pipeline.
@@ -80,7 +83,7 @@ def simulate_cmd(
     cfg = RunConfig(first=first, last=last, scale=scale, seed=seed, out=out,
                     policy=str(policy.resolve()) if policy else None,
                     parameters=str(parameters.resolve()) if parameters else None,
-                    database=database, workers=workers,
+                    database=database, workers=workers, extractor=extractor.value,
                     render_cache=str(render_cache) if render_cache else None)
     err.print(f"[yellow]{CALIBRATION_NOTE}[/yellow]")
     try:

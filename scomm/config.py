@@ -1,6 +1,8 @@
 """Configuration from the environment (``SCOMM_*``) with embedded defaults."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,6 +15,9 @@ class Settings(BaseSettings):
     # Fewest distinct finger positions a criminal tenprint may carry (EBTS allows
     # amputated/bandaged fingers to be declared; we accept up to two missing).
     min_fingers: int = 8
+    # The minutiae extractor of intake and seeding: "leader" (learned, the default) or
+    # "classical" (about 4 times faster, less accurate).
+    extractor: Literal["leader", "classical"] = "leader"
     # A worker's claim on a step lasts this long unless renewed (it is, every third of
     # it, while the worker lives): a killed worker's step is taken over after at most this.
     step_lease_seconds: float = 15.0

@@ -29,7 +29,7 @@ from ..messages import Actor, EventKind, ImmigrationSearch, ResponseKind
 from ..storage.policies import policy_set
 from ..storage.tables import CriminalFingerRow, CriminalSubjectRow
 from .deps import AgencyDeps, Booking, Ctx, View, booking_of
-from .probe import probe_of
+from .probe import finger_images, probe_of
 
 ENROLMENT_LOCK = "cjis-enrolment"
 
@@ -44,12 +44,13 @@ class Search:
     probe: dict[int, FingerprintTemplate]
     candidates: list[Candidate]
     through: int       # the gallery's high-water mark the search saw
+    images: dict[int, bytes]   # the probe's impressions, kept if it is enrolled
 
 
 def _search(view: View) -> Search:
     probe = probe_of(view.session, view.tx.id)
     candidates, mark = view.deps.galleries.cjis.search(view.session, probe)
-    return Search(probe, candidates, mark)
+    return Search(probe, candidates, mark, finger_images(view.tx.raw, probe))
 
 
 def _hit(candidates: list[Candidate]) -> Candidate | None:
@@ -74,7 +75,7 @@ def _apply(ctx: Ctx, plan: Search) -> None:
             "ucn": subject.ucn, "score": best.score, "threshold": best.threshold,
             "match": best.explain(), "other_candidates": _others(candidates)}, timed=True)
     else:
-        subject = _enroll(ctx, plan.probe, arrest, booking.summary)
+        subject = _enroll(ctx, plan, arrest, booking.summary)
         sheet = RapSheet.from_dict(subject.rapsheet)
         ctx.emit(Actor.CJIS, EventKind.ENROLLED, {
             "ucn": subject.ucn, "best_score": candidates[0].score if candidates else None,
@@ -94,17 +95,16 @@ def _others(candidates: list[Candidate]) -> list[dict]:
     return [{"id": c.subject_id, "score": round(c.score, 3)} for c in candidates[:5]]
 
 
-def _enroll(ctx: Ctx, probe: dict[int, FingerprintTemplate], arrest: Arrest,
-            b: dict[str, Any]) -> CriminalSubjectRow:
+def _enroll(ctx: Ctx, plan: Search, arrest: Arrest, b: dict[str, Any]) -> CriminalSubjectRow:
     ucn = new_ucn(ctx.tx.sha256)
     subject = CriminalSubjectRow(ucn=ucn, name=b["name"] or "", dob=_date(b["dob"]), sex=b["sex"],
                                  race=b["race"], pob=b["pob"], enrolled_at=now(),
                                  rapsheet=RapSheet(ucn=ucn, arrests=[arrest]).to_dict())
     ctx.session.add(subject)
     ctx.session.flush()
-    for finger, tpl in probe.items():
-        ctx.session.add(CriminalFingerRow(subject_id=subject.id, finger=finger,
-                                          template=tpl.to_iso(), quality=tpl.quality))
+    for finger, tpl in plan.probe.items():
+        ctx.session.add(CriminalFingerRow(subject_id=subject.id, finger=finger, template=tpl.to_iso(),
+                                          quality=tpl.quality, image=plan.images.get(finger)))
     return subject
 
 

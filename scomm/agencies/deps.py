@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..biometrics import DEFAULT_EXTRACTOR
 from ..bus import StepContext, StepView
 from ..domain.jurisdictions import Jurisdictions
 from ..domain.policyset import PolicySet
@@ -19,6 +20,7 @@ class AgencyDeps:
     galleries: Galleries = field(default_factory=Galleries)
     today: Callable[[], date] = date.today
     min_fingers: int = 8
+    extractor: str = DEFAULT_EXTRACTOR     # intake's minutiae extractor (biometrics.EXTRACTORS)
     policy: PolicySet = field(default_factory=PolicySet.packaged)  # user entries: storage.policies
 
 

@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..biometrics import Candidate, FingerprintTemplate, TenprintGallery
+from ..biometrics import DEFAULT_RULE, Candidate, DecisionRule, FingerprintTemplate, TenprintGallery
 from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow
 
 
 class SyncedGallery:
-    def __init__(self, owner: Any, finger_row: Any, key_attr: str, fk_attr: str):
-        self.gallery = TenprintGallery()
+    def __init__(self, owner: Any, finger_row: Any, key_attr: str, fk_attr: str,
+                 rule: DecisionRule = DEFAULT_RULE):
+        self.gallery = TenprintGallery(rule=rule)
         self._owner, self._finger_row = owner, finger_row
         self._key_attr, self._fk_attr = key_attr, fk_attr
         self._ids: list[int] = []        # owner ids in the gallery, ascending
@@ -66,6 +67,7 @@ class SyncedGallery:
 
 
 class Galleries:
-    def __init__(self) -> None:
-        self.cjis = SyncedGallery(CriminalSubjectRow, CriminalFingerRow, "ucn", "subject_id")
-        self.ident = SyncedGallery(IdentityRow, IdentityFingerRow, "fin", "identity_id")
+    def __init__(self, rule: DecisionRule = DEFAULT_RULE) -> None:
+        """Both repositories, deciding by ``rule`` (the one fitted for the hub's extractor)."""
+        self.cjis = SyncedGallery(CriminalSubjectRow, CriminalFingerRow, "ucn", "subject_id", rule)
+        self.ident = SyncedGallery(IdentityRow, IdentityFingerRow, "fin", "identity_id", rule)

@@ -6,6 +6,7 @@ those same templates.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
@@ -13,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import interchange as nist
-from ..biometrics import ExtractionError, FingerprintImage, FingerprintTemplate, extract
+from ..biometrics import DEFAULT_EXTRACTOR, ExtractionError, FingerprintImage, FingerprintTemplate, extract
 from ..bus import StepContext
+from ..interchange.images import encode_wsq
 from ..storage.tables import ProbeFingerRow
 
 MIN_FINGER_QUALITY = 20
@@ -29,7 +31,8 @@ class Unusable:
     reason: str
 
 
-def extract_fingers(t: nist.Transaction) -> tuple[dict[int, FingerprintTemplate], list[Unusable]]:
+def extract_fingers(t: nist.Transaction, extractor: str = DEFAULT_EXTRACTOR
+                    ) -> tuple[dict[int, FingerprintTemplate], list[Unusable]]:
     """Usable templates by finger position, and the fingers found unusable (with why)."""
     usable: dict[int, FingerprintTemplate] = {}
     unusable: list[Unusable] = []
@@ -38,7 +41,7 @@ def extract_fingers(t: nist.Transaction) -> tuple[dict[int, FingerprintTemplate]
             continue
         record = f"Type-{img.record_type}"
         try:
-            tpl = extract(FingerprintImage(nist.decode_finger_pixels(img), ppi=img.ppi or 500.0))
+            tpl = extract(FingerprintImage(nist.decode_finger_pixels(img), ppi=img.ppi or 500.0), extractor)
         except ExtractionError as exc:
             unusable.append(Unusable(img.position, record, f"no usable print: {exc}"))
             continue
@@ -52,6 +55,21 @@ def extract_fingers(t: nist.Transaction) -> tuple[dict[int, FingerprintTemplate]
         tpl.finger_position = img.position
         usable[img.position] = tpl
     return usable, unusable
+
+
+def finger_images(raw: bytes, fingers: Iterable[int]) -> dict[int, bytes]:
+    """The transaction's impressions of ``fingers`` as WSQ at 500 ppi (the frame of their
+    templates), for a record enrolled from it: a 500 ppi WSQ image as sent, others re-encoded."""
+    wanted, out = set(fingers), {}
+    for img in nist.decode(raw).images:
+        if img.position not in wanted or img.position in out:
+            continue
+        if img.compression.upper() == "WSQ" and abs((img.ppi or 500.0) - 500.0) < 5:
+            out[img.position] = img.data
+        else:
+            pixels = FingerprintImage(nist.decode_finger_pixels(img), ppi=img.ppi or 500.0).pixels
+            out[img.position] = encode_wsq(pixels)
+    return out
 
 
 def store(ctx: StepContext, probe: dict[int, FingerprintTemplate]) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import interchange as nist
+from ..biometrics import DEFAULT_EXTRACTOR
 from ..bus import Handler
 from ..clock import now
 from ..domain.jurisdictions import Jurisdictions
@@ -159,7 +160,7 @@ class Examination:
 
 
 def examine(raw: bytes, *, jurisdictions: Jurisdictions, today: date,
-            min_fingers: int = 8) -> Examination:
+            min_fingers: int = 8, extractor: str = DEFAULT_EXTRACTOR) -> Examination:
     """Decode, check and extract one submission (pure: no database)."""
     try:
         t = nist.decode(raw)
@@ -172,7 +173,7 @@ def examine(raw: bytes, *, jurisdictions: Jurisdictions, today: date,
     if problems:
         return Examination(t, problems, summary=summary)
     started = time.perf_counter()
-    probe, unusable = extract_fingers(t)
+    probe, unusable = extract_fingers(t, extractor)
     exam = Examination(t, [], probe, unusable, summary,
                        extraction_ms=(time.perf_counter() - started) * 1000)
     if len(probe) < min_fingers:
@@ -186,7 +187,7 @@ def examine(raw: bytes, *, jurisdictions: Jurisdictions, today: date,
 def _examine(view: View) -> Examination:
     deps = view.deps
     return examine(view.tx.raw, jurisdictions=deps.jurisdictions, today=deps.today(),
-                   min_fingers=deps.min_fingers)
+                   min_fingers=deps.min_fingers, extractor=deps.extractor)
 
 
 def _apply(ctx: Ctx, exam: Examination) -> None:

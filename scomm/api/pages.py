@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from ..messages import EventKind
 from ..storage.tables import TransactionRow
 from ..views import find_transaction, transaction_status, transaction_summary
 from .deps import SessionDep
@@ -32,5 +33,12 @@ def detail(ref: str, request: Request, s: SessionDep):
         raise HTTPException(404, f"no transaction {ref!r}")
     st = transaction_status(s, t)
     reached = {e["actor"] for e in st["events"]}
-    return templates.TemplateResponse(request, "detail.html",
-                                      {"t": st, "stages": STAGES, "reached": reached})
+    return templates.TemplateResponse(request, "detail.html", {"t": st, "stages": STAGES, "reached": reached,
+                                                               "matches": _matches(st["events"])})
+
+
+def _matches(events: list[dict]) -> dict[str, dict]:
+    """The identifications to picture, by repository: the candidate's explanation."""
+    where = {EventKind.IDENTIFIED: ("cjis", "match"), EventKind.MATCH: ("ident", "match_detail")}
+    return {where[e["kind"]][0]: e["data"][where[e["kind"]][1]]
+            for e in events if e["kind"] in where and where[e["kind"]][1] in e["data"]}

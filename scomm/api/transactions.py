@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from ..agencies.field_office import OUTCOMES, OutcomeError, case_for, record_outcome
 from ..bootstrap import Hub
+from ..examiner import FingerComparison, NoComparison, comparison
 from ..messages import FINAL_STATES, ResponseKind, TxState
 from ..storage.tables import ResponseRow, TransactionRow
 from ..views import find_transaction, transaction_status, transaction_summary
@@ -185,6 +186,38 @@ def get_response(ref: Ref, s: SessionDep,
     if r is None:
         raise HTTPException(404, f"transaction {ref!r} has no {kind.upper()} response")
     return Response(r.body, media_type="application/octet-stream")
+
+
+NO_COMPARISON = not_found("no such transaction, no identification in that repository, or that "
+                          "finger was not compared")
+Repository = Annotated[Literal["cjis", "ident"], Path(description="cjis (criminal) or ident (immigration)")]
+FingerParam = Annotated[Optional[int], Query(ge=1, le=10, description="finger position 1-10 (default: the "
+                                                                     "best-scoring finger)")]
+
+
+def _comparison(s: Any, ref: str, repository: str, finger: int | None) -> FingerComparison:
+    try:
+        return comparison(s, _get(s, ref), repository, finger)
+    except NoComparison as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/{ref}/matches/{repository}", responses=NO_COMPARISON)
+def get_match(ref: Ref, repository: Repository, s: SessionDep, finger: FingerParam = None) -> dict[str, Any]:
+    """The finger comparison behind an identification: every finger's score, the pairs of
+    minutiae, the alignment (what the picture draws)."""
+    return _comparison(s, ref, repository, finger).explain()
+
+
+@router.get("/{ref}/matches/{repository}/picture.{fmt}", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}, **NO_COMPARISON})
+def get_match_picture(ref: Ref, repository: Repository, s: SessionDep,
+                      fmt: Annotated[Literal["svg", "png"], Path(description="svg or png")],
+                      finger: FingerParam = None) -> Response:
+    """The probe's finger and the record's side by side, paired minutiae joined, with the
+    alignment and the fused scores (SVG or PNG)."""
+    c = _comparison(s, ref, repository, finger)
+    return Response(c.draw(fmt), media_type="image/svg+xml" if fmt == "svg" else "image/png")
 
 
 @router.post("/{ref}/outcome", response_model=OutcomeOut,

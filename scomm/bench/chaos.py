@@ -126,7 +126,8 @@ def make_bookings(hub: Hub, cfg: ChaosConfig, progress: Callable[[str], None]) -
         count = int(have.split("-")[1]) + 1 if have else 0
         if count < known_n:
             progress(f"seeding {known_n - count} people")
-            seed_world(s, hub.deps.jurisdictions, known_n - count, WORLD_SEED)
+            seed_world(s, hub.deps.jurisdictions, known_n - count, WORLD_SEED,
+                       extractor=hub.deps.extractor)
         known = [person_of(p) for p in s.scalars(select(PersonRow).where(
             PersonRow.id.like(f"P{WORLD_SEED:04d}-%")).order_by(PersonRow.id).limit(known_n))]
         fresh = [new_person(s, 900_000 + cfg.seed * 1000 + i) for i in range(cfg.people - known_n)]

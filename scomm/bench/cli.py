@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from . import chaos as bench_chaos, fvc as bench_fvc, search as bench_search
+from ..cli_common import EXTRACTOR_HELP, Extractor
+from . import calibrate as bench_calibrate, chaos as bench_chaos, fvc as bench_fvc, search as bench_search
 from .nbis_peer import NbisUnavailable
 from .synth_realism import synth as _synth
 
@@ -32,11 +33,6 @@ def _bench() -> None:
 
 class Peer(str, Enum):
     nbis = "nbis"
-
-
-class Extractor(str, Enum):
-    classical = "classical"
-    leader = "leader"
 
 
 def write_json(result: dict, to_stdout: bool, json_out: Optional[Path]) -> None:
@@ -61,9 +57,7 @@ def fvc(
         "--peer", help="also run this engine on the same pairs and print the scomm/peer ratios; nbis = NIST "
                        "MINDTCT + BOZORTH3 from the optional bench extra (make bench-install); with --iso it "
                        "runs BOZORTH3 on the same .iso templates")] = None,
-    extractor: Annotated[Extractor, typer.Option(
-        "--extractor", help="minutiae from the classical pipeline or from LEADER, a learned network on "
-                            "ONNX Runtime")] = Extractor.classical,
+    extractor: Annotated[Extractor, typer.Option("--extractor", help=EXTRACTOR_HELP)] = Extractor.leader,
     json_: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object on stdout "
                                                        "instead of the tables (rates as fractions)")] = False,
     json_out: Annotated[Optional[Path], typer.Option(
@@ -104,6 +98,8 @@ def search(
     source: Annotated[Source, typer.Option(
         "--source", help="templates: synthetic minutiae, no image stage (large galleries); images: rendered "
                          "synthetic prints extracted by the engine")] = Source.templates,
+    extractor: Annotated[Extractor, typer.Option("--extractor", help=EXTRACTOR_HELP + " (with --source "
+                                                                       "images)")] = Extractor.leader,
     workers: Annotated[Optional[int], typer.Option("--workers", help="processes that build the gallery")] = None,
     cache: Annotated[Optional[Path], typer.Option(
         "--cache", metavar="DIR", file_okay=False,
@@ -123,9 +119,10 @@ def search(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done)
         try:
-            cache_file = None if cache is None else cache / f"search-{source.value}-{subjects}-{probes}.pkl"
+            name = f"search-{source.value}{'-' + extractor.value if source == Source.images else ''}"
+            cache_file = None if cache is None else cache / f"{name}-{subjects}-{probes}.pkl"
             result = bench_search.run(subjects, probes, source.value, workers=workers, progress=progress,
-                                      cache=cache_file)
+                                      cache=cache_file, extractor=extractor.value)
         except ValueError as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from None
@@ -133,6 +130,23 @@ def search(
         bench_search.render(result, Console(width=max(console.width, 100)))
     if json_ or json_out is not None:
         write_json(result, json_, json_out)
+
+
+@bench_app.command("calibrate")
+def calibrate(
+    subjects: Annotated[int, typer.Option("--subjects", "-n", help="synthetic people (ten fingers, two "
+                                                                  "captures each)")] = 100,
+    extractor: Annotated[Extractor, typer.Option("--extractor", help=EXTRACTOR_HELP)] = Extractor.leader,
+    fmr: Annotated[float, typer.Option("--fmr", help="the false match rate the threshold is for")] = 1e-4,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="extracting processes")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json-out", metavar="FILE", dir_okay=False,
+                                                     help="also write the JSON object to FILE")] = None,
+) -> None:
+    """The 1:1 threshold of an extractor at a target FMR, fitted on synthetic prints (no FVC image):
+    what biometrics.verification.VERIFICATION holds, and `bench fvc` reports on real sensors."""
+    with err.status(f"extracting {subjects} synthetic people twice with {extractor.value}"):
+        result = bench_calibrate.run(subjects, extractor.value, fmr, workers=workers)
+    write_json(result, True, json_out)
 
 
 @bench_app.command("chaos")

@@ -29,7 +29,7 @@ import numba
 from rich.console import Console
 from rich.table import Table
 
-from ..biometrics import leader
+from ..biometrics import DEFAULT_EXTRACTOR, leader
 from ..biometrics.evaluation import evaluate_folder, list_impressions
 from . import nbis_peer
 
@@ -146,7 +146,7 @@ def _summary(rows: list[dict], engine: str) -> dict[str, Any]:
 
 
 def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
-        progress: Callable[[str], None] | None = None, extractor: str = "classical") -> dict[str, Any]:
+        progress: Callable[[str], None] | None = None, extractor: str = DEFAULT_EXTRACTOR) -> dict[str, Any]:
     """Run the benchmark; returns the JSON-ready result (see the module docstring).
 
     ``progress`` is called with a short message before each engine/folder step.
@@ -202,6 +202,21 @@ def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
 
 
 # ---------------------------------------------------------------- printing
+def _render_one_to_one(result: dict[str, Any], console: Console) -> None:
+    """What the API's 1:1 threshold (fitted on synthetic prints) means on each real sensor."""
+    rows = [(row["name"], row[ENGINE]["one_to_one"]) for row in result["folders"] if row[ENGINE].get("one_to_one")]
+    if not rows:
+        return
+    t = rows[0][1]
+    table = Table(title=f"1:1 decision at score >= {t['threshold']:.2f} (target FMR {t['fmr_target']:g} "
+                        "on synthetic prints)", title_justify="left", caption=f"fitted on {t['fitted_on']}")
+    for name in ("folder", "FMR %", "FNMR %"):
+        table.add_column(name, justify="left" if name == "folder" else "right")
+    for name, r in rows:
+        table.add_row(name, _pct(r["FMR"]), _pct(r["FNMR"]))
+    console.print(table)
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.2f}"
 
@@ -249,6 +264,7 @@ def render(result: dict[str, Any], console: Console) -> None:
                           _num(r["comparisons_per_second"], "{:.0f}"), _num(r["mean_minutiae"]),
                           end_section=(i == len(engines) - 1 and len(engines) > 1))
     console.print(table)
+    _render_one_to_one(result, console)
 
     if peer:
         ratios = Table(title=f"{ENGINE} / {peer}", title_justify="left")

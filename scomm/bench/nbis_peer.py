@@ -160,6 +160,7 @@ def evaluate_folder_nbis(folder: str | Path, iso: bool = False) -> dict[str, Any
         "extraction_median_ms": statistics.median(extract_ms) if extract_ms else None,
         "extraction_failures": failures,
         "comparisons_per_second": (len(gs) + len(ims)) / dt if dt > 0 else None,
+        "one_to_one": None,   # BOZORTH3 has no threshold calibrated here
         "max_impostor_score": float(max(ims)),
         "median_genuine_score": float(np.median(gs)),
         "mean_minutiae": float(np.mean([len(t.get()) for t in templates.values()])),

@@ -17,9 +17,7 @@ at the engine's stated decision threshold.
 """
 from __future__ import annotations
 
-import os
 import pickle
-import platform
 import statistics
 import time
 from datetime import date
@@ -29,34 +27,43 @@ import numba
 import numpy as np
 from rich.table import Table
 
-from ..biometrics import ExtractionError, FingerprintImage, FingerprintTemplate, TenprintGallery, extract
+from ..biometrics import (
+    DEFAULT_EXTRACTOR,
+    DecisionRule,
+    ExtractionError,
+    FingerprintImage,
+    FingerprintTemplate,
+    TenprintGallery,
+    extract,
+)
 from ..biometrics.packed import pack
 from ..biometrics.synth import subject_tenprint
 from ..biometrics.synth_templates import tenprint_templates
 from ..world.prints import parallel_map
+from .fvc import machine_info
 
 SOURCES = ("templates", "images")
 PROBE_CAPTURE = 501
 
 
-def _render(seed: int, capture: int) -> dict:
+def _render(seed: int, capture: int, extractor: str) -> dict:
     out = {}
     for finger, pixels in subject_tenprint(seed, capture).items():
         try:
-            out[finger] = extract(FingerprintImage(pixels, ppi=500.0))
+            out[finger] = extract(FingerprintImage(pixels, ppi=500.0), extractor)
         except ExtractionError:
             continue
     return out
 
 
-def _tenprint(source: str, seed: int, capture: int) -> dict:
-    return tenprint_templates(seed, capture) if source == "templates" else _render(seed, capture)
+def _tenprint(source: str, seed: int, capture: int, extractor: str) -> dict:
+    return tenprint_templates(seed, capture) if source == "templates" else _render(seed, capture, extractor)
 
 
-def _gallery_chunk(job: tuple[str, list[int]]) -> list[tuple[int, dict]]:
+def _gallery_chunk(job: tuple[str, list[int], str]) -> list[tuple[int, dict]]:
     """Worker: {finger: ISO template} of a chunk of gallery subjects."""
-    source, seeds = job
-    return [(s, {f: t.to_iso() for f, t in _tenprint(source, s, 0).items()}) for s in seeds]
+    source, seeds, extractor = job
+    return [(s, {f: t.to_iso() for f, t in _tenprint(source, s, 0, extractor).items()}) for s in seeds]
 
 
 def _pack_chunk(part: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
@@ -64,41 +71,29 @@ def _pack_chunk(part: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
     return [(s, {f: pack(FingerprintTemplate.from_iso(b)) for f, b in prints.items()}) for s, prints in part]
 
 
-def _probe(job: tuple[str, int]) -> dict:
-    source, seed = job
-    return {f: t.to_iso() for f, t in _tenprint(source, seed, PROBE_CAPTURE).items()}
+def _probe(job: tuple[str, int, str]) -> dict:
+    source, seed, extractor = job
+    return {f: t.to_iso() for f, t in _tenprint(source, seed, PROBE_CAPTURE, extractor).items()}
 
 
-def _generate(source: str, seeds: list[int], probe_seeds: list[int], workers, progress, cache: Path | None):
+def _generate(source: str, seeds: list[int], probe_seeds: list[int], workers, progress, cache: Path | None,
+              extractor: str):
     """ISO templates of the gallery and of the probes (read from / written to ``cache``)."""
     if cache is not None and cache.exists():
         with cache.open("rb") as fh:
             return pickle.load(fh)
     chunk = 50 if source == "templates" else 2
     gallery: list[tuple[int, dict]] = []
-    jobs = [(source, seeds[i:i + chunk]) for i in range(0, len(seeds), chunk)]
+    jobs = [(source, seeds[i:i + chunk], extractor) for i in range(0, len(seeds), chunk)]
     for part in parallel_map(_gallery_chunk, jobs, workers):
         gallery += part
         progress("gallery prints", len(gallery), len(seeds))
-    probes = list(parallel_map(_probe, [(source, s) for s in probe_seeds], workers))
+    probes = list(parallel_map(_probe, [(source, s, extractor) for s in probe_seeds], workers))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         with cache.open("wb") as fh:
             pickle.dump((gallery, probes), fh)
     return gallery, probes
-
-
-def _machine() -> dict:
-    model = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-            "date": date.today().isoformat()}
 
 
 def _fnir_at(fpir: float, mate_scores: np.ndarray, nonmate_top: np.ndarray) -> dict:
@@ -138,8 +133,12 @@ def _fit_tail(scores: list[np.ndarray], subjects: int) -> dict:
 
 
 def run(subjects: int, probes: int = 200, source: str = "templates", seed: int = 20261123,
-        workers: int | None = None, progress=lambda msg, done, total: None, cache: Path | None = None) -> dict:
-    """Build the gallery, run the probes, return the figures."""
+        workers: int | None = None, progress=lambda msg, done, total: None, cache: Path | None = None,
+        extractor: str = DEFAULT_EXTRACTOR) -> dict:
+    """Build the gallery, run the probes, return the figures.
+
+    Every probe is also a non-mated search: a mated probe's best non-mate (its mate
+    left out, as if never enrolled) scores what a search of someone absent would."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
     if subjects < 1 or probes < 2:
@@ -150,10 +149,10 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
     probe_seeds = [seeds[i] for i in mates] + [seed * 1000 + subjects + i for i in range(probes - len(mates))]
     cached = cache is not None and cache.exists()
     t0 = time.perf_counter()
-    prints, probe_isos = _generate(source, seeds, probe_seeds, workers, progress, cache)
+    prints, probe_isos = _generate(source, seeds, probe_seeds, workers, progress, cache, extractor)
     generate_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    gallery = TenprintGallery()
+    gallery = TenprintGallery(rule=DecisionRule.for_extractor(extractor))
     chunks = [prints[i:i + 50] for i in range(0, len(prints), 50)]
     for k, part in enumerate(parallel_map(_pack_chunk, chunks, workers)):
         for s, fingers in part:
@@ -167,22 +166,25 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
         t1 = time.perf_counter()
         cands = gallery.search(prints, max_candidates=10)
         latencies.append(time.perf_counter() - t1)
-        if k < len(mates):
-            found = [c.score for c in cands if c.subject_id == f"S{s}"]
+        mate_id = f"S{s}" if k < len(mates) else None
+        if mate_id is not None:
+            found = [c.score for c in cands if c.subject_id == mate_id]
             mate_scores.append(found[0] if found else 0.0)
-            rank1.append(bool(cands) and cands[0].subject_id == f"S{s}")
-        else:
-            nonmate_top.append(cands[0].score if cands else 0.0)
-            nonmate_all.append(gallery.rank(gallery.pack_probe(prints))[1])
+            rank1.append(bool(cands) and cands[0].subject_id == mate_id)
+        _, scores = gallery.rank(gallery.pack_probe(prints), without=mate_id)
+        nonmate_top.append(float(scores.max()) if len(scores) else 0.0)
+        nonmate_all.append(scores)
         progress("probes", k + 1, len(probe_seeds))
     mate, nonmate = np.array(mate_scores), np.array(nonmate_top)
     thr = gallery.threshold
     return {
-        "benchmark": "search", "source": source,
+        "benchmark": "search", "source": source, "extractor": None if source == "templates" else extractor,
         "source_note": ("synthetic minutiae templates, no image stage" if source == "templates"
                         else "synthetic prints rendered as 500-ppi images and extracted by the engine"),
         "subjects": subjects, "fingers": gallery.fingers(), "probes": len(probe_seeds),
-        "mated_probes": len(mate), "nonmated_probes": len(nonmate),
+        "mated_probes": len(mate), "nonmated_probes": len(probe_seeds) - len(mate),
+        "nonmated_searches": len(nonmate),
+        "nonmated_note": "every probe: the absent ones, and each mated one with its mate left out",
         "generation_seconds": generate_s, "generation_cached": cached,
         "index_build_seconds": build_s,
         "bytes_per_finger": gallery.nbytes / max(1, gallery.fingers()),
@@ -198,7 +200,7 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
         "impostor_tail": _fit_tail(nonmate_all, subjects),
         "decision_rule": gallery.rule_text(),
         "prefilter_keep": gallery.params.prefilter_keep, "rescore_keep": gallery.params.rescore_keep,
-        "threads": _threads(), "machine": _machine(),
+        "threads": _threads(), "machine": {**machine_info(), "date": date.today().isoformat()},
         # the raw scores, so FNIR/FPIR can be recomputed at any other threshold
         "mate_scores": [round(float(v), 3) for v in mate],
         "nonmate_top_scores": [round(float(v), 3) for v in nonmate],

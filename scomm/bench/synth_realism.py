@@ -51,7 +51,7 @@ from rich.console import Console
 from rich.table import Table
 from scipy.stats import ks_2samp
 
-from ..biometrics import FingerprintImage, FingerprintTemplate, extract, match, mcc
+from ..biometrics import DEFAULT_EXTRACTOR, FingerprintImage, FingerprintTemplate, extract, match, mcc
 from ..biometrics.evaluation import error_rates, folder_ppi, fvc_pairs, list_impressions
 from ..biometrics.extractor import ExtractionError
 from ..biometrics.parameters import DEFAULT
@@ -371,7 +371,8 @@ def run(out_dir: str | Path | None = "bench-results", sets: int = 3, fingers: in
     result = {
         "config": {"sets": sets, "fingers": fingers, "impressions": impressions, "mix": list(mix),
                    "frame": list(frame) if frame else None, "scale": scale, "fvc_root": str(root),
-                   "real_limit": list(real_limit) if real_limit else None},
+                   "real_limit": list(real_limit) if real_limit else None,
+                   "extractor": DEFAULT_EXTRACTOR},
         "real": real_summary,
         "synthetic": syn_summary,
         "synthetic_pooled": score_summary(*pooled),

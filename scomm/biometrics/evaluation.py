@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import EXTRACTORS, FingerprintImage, FingerprintTemplate
+from . import DEFAULT_EXTRACTOR, EXTRACTORS, FingerprintImage, FingerprintTemplate
 from .extractor import ExtractionError
 from .index import FingerStore
 from .matcher import kernels
 from .packed import pack
+from .verification import VERIFICATION, Verification
 
 __all__ = ["list_impressions", "fvc_pairs", "error_rates", "folder_ppi", "evaluate_folder"]
 
@@ -88,7 +89,14 @@ def error_rates(genuine, impostor) -> dict[str, float]:
     return {"EER": float(eer), "FMR100": at(0.01), "FMR1000": at(0.001), "ZeroFMR": at(0.0)}
 
 
-def evaluate_folder(folder: str | Path, iso: bool = False, extractor: str = "classical") -> dict:
+def at_threshold(genuine: list[float], impostor: list[float], v: Verification) -> dict:
+    """What the 1:1 threshold (fitted on synthetic prints) gives on these scores."""
+    return {"threshold": v.threshold, "fmr_target": v.fmr,
+            "FMR": float(np.mean(np.asarray(impostor) >= v.threshold)),
+            "FNMR": float(np.mean(np.asarray(genuine) < v.threshold)), "fitted_on": v.source}
+
+
+def evaluate_folder(folder: str | Path, iso: bool = False, extractor: str = DEFAULT_EXTRACTOR) -> dict:
     """Run the FVC protocol on one folder; returns rates, timings and scores.
 
     Timings are CPU time of this process (robust to other load on the host):
@@ -144,6 +152,7 @@ def evaluate_folder(folder: str | Path, iso: bool = False, extractor: str = "cla
         "extraction_median_ms": statistics.median(extract_ms) if extract_ms else None,
         "extraction_failures": failures,
         "comparisons_per_second": (len(gs) + len(ims)) / dt if dt > 0 else None,
+        "one_to_one": None if iso else at_threshold(gs, ims, VERIFICATION[extractor]),
         "max_impostor_score": float(max(ims)),
         "median_genuine_score": float(np.median(gs)),
         "mean_minutiae": float(np.mean([len(t.minutiae) for t in templates.values()])),

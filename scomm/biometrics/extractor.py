@@ -17,6 +17,9 @@ from .template import FingerprintTemplate
 __all__ = ["ExtractionError", "extract", "quality", "analyse", "Analysis"]
 
 
+PROVENANCE = "scomm classical"   # what a classical template records of its making
+
+
 class ExtractionError(ValueError):
     """The image holds no usable fingerprint; the message says why."""
 
@@ -96,7 +99,7 @@ def extract(image: FingerprintImage, p: Parameters = DEFAULT) -> FingerprintTemp
         mi.y += oy
     h, w = image.pixels.shape
     q = quality_mod.finger_quality(a.mask, a.coherence, len(mins), p, a.clarity)
-    return FingerprintTemplate(width=w, height=h, minutiae=mins, quality=q)
+    return FingerprintTemplate(width=w, height=h, minutiae=mins, quality=q, provenance=PROVENANCE)
 
 
 def quality(image: FingerprintImage | FingerprintTemplate, p: Parameters = DEFAULT) -> int:

@@ -34,11 +34,14 @@ class TailFit(NamedTuple):
 
 
 # Fitted by ``scomm bench search`` (docs/bench/search-*.json, "impostor_tail") on the
-# top-50 pooled non-mate scores of its non-mated searches.
-TAIL_FITS = (
-    TailFit(1.942, 0.144, "2,000 subjects rendered as images, 100 non-mated probes"),
-    TailFit(-4.984, 0.511, "100,000 subjects of synthetic templates, 200 non-mated probes"),
-)
+# top-50 pooled non-mate scores of its non-mated searches: prints rendered as images and
+# extracted (one fit per extractor), and image-free synthetic templates.
+TEMPLATES_FIT = TailFit(-4.984, 0.511, "100,000 subjects of synthetic templates, 200 non-mated probes")
+TAIL_FITS: dict[str, tuple[TailFit, ...]] = {
+    "leader": (TailFit(1.942, 0.144, "PENDING"), TEMPLATES_FIT),
+    "classical": (TailFit(1.942, 0.144, "2,000 subjects rendered as images and extracted by the classical "
+                                        "pipeline, 100 non-mated probes"), TEMPLATES_FIT),
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,12 @@ class DecisionRule:
     re-fit them on operational data before trusting the FPIR.
     """
     fpir: float = 0.001
-    fits: tuple[TailFit, ...] = TAIL_FITS
+    fits: tuple[TailFit, ...] = TAIL_FITS["leader"]
+
+    @classmethod
+    def for_extractor(cls, extractor: str, fpir: float = 0.001) -> DecisionRule:
+        """The rule fitted on the scores of templates from ``extractor``."""
+        return cls(fpir, TAIL_FITS[extractor])
 
     def governing(self, gallery_size: int) -> TailFit:
         n = math.log(max(1, gallery_size) / self.fpir)
@@ -196,8 +204,9 @@ class TenprintGallery:
         packed = {f: pack(t, self.params) for f, t in _check_fingers(probe).items()}
         return {f: pf for f, pf in packed.items() if len(pf) >= 2}
 
-    def rank(self, probe: dict[int, PackedFinger]) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, fused scores) of the subjects compared in full, on every finger, with the probe.
+    def rank(self, probe: dict[int, PackedFinger], without: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, fused scores) of the subjects compared in full, on every finger, with the probe
+        (``without`` one subject: the search as if it had never been enrolled).
 
         A cascade on the three best-quality probe fingers narrows the gallery
         first: bit-MCC local similarity sort (no geometry, central cylinders
@@ -205,7 +214,10 @@ class TenprintGallery:
         those three fingers keeps ``params.rescore_keep``, and only these are
         compared on every finger and fused.
         """
-        rows, fused, _ = self._rank(probe)
+        rows = np.arange(len(self._ids), dtype=np.int64)
+        if without is not None and without in self._row:
+            rows = rows[rows != self._row[without]]
+        rows, fused, _ = self._rank(probe, rows)
         return rows, fused
 
     def _rank(self, probe: dict[int, PackedFinger], rows: np.ndarray | None = None):

@@ -27,6 +27,7 @@ class Fused:
     model: onnx.ModelProto
     layer_norms: int
     gelus: int
+    upsamplings: int
 
 
 class _Graph:
@@ -108,6 +109,23 @@ def _layer_norm(gr: _Graph, mean: onnx.NodeProto, k: int) -> tuple[onnx.NodeProt
                helper.make_node("Transpose", [names[3]], list(y.output), perm=[0, 3, 1, 2])]
 
 
+def _upsampling(gr: _Graph, tile: onnx.NodeProto, k: int) -> tuple[onnx.NodeProto, list[onnx.NodeProto]] | None:
+    """TensorFlow's ``Repeat`` twice (rows, then columns: a nearest-neighbour x2 of an NCHW
+    tensor, given out as NHWC) in about 30 shape ops and two Tiles, as one ``Resize``."""
+    prefix, _, rest = tile.name.rpartition("/Repeat/")
+    if rest != "Tile":
+        return None
+    expand = gr.producer.get(tile.input[0])
+    last = next((n for n in gr.g.node if n.name == f"{prefix}/Repeat_1/Reshape_1"), None)
+    if expand is None or expand.op_type != "Unsqueeze" or last is None:
+        return None
+    names = [f"leader_fused_up_{k}_{s}" for s in ("scales", "nchw")]
+    gr.g.initializer.append(numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), names[0]))
+    return last, [helper.make_node("Resize", [expand.input[0], "", names[0]], [names[1]], mode="nearest",
+                                   nearest_mode="floor", coordinate_transformation_mode="asymmetric"),
+                  helper.make_node("Transpose", [names[1]], list(last.output), perm=[0, 2, 3, 1])]
+
+
 def fuse(model: onnx.ModelProto) -> Fused:
     """The model with every LayerNorm and GELU subgraph it holds fused (a copy)."""
     m = onnx.ModelProto()
@@ -116,12 +134,14 @@ def fuse(model: onnx.ModelProto) -> Fused:
     # keyed by the replaced node's output: a name is unique in a graph, a protobuf
     # wrapper's identity need not be stable
     swaps: dict[str, list[onnx.NodeProto]] = {}
-    gelus = lns = 0
+    gelus = lns = ups = 0
     for n in list(m.graph.node):
         if n.op_type == "Tanh" and (hit := _gelu(gr, n, gelus)):
             swaps[hit[0].output[0]], gelus = hit[1], gelus + 1
         elif n.op_type == "ReduceMean" and (hit := _layer_norm(gr, n, lns)):
             swaps[hit[0].output[0]], lns = hit[1], lns + 1
+        elif n.op_type == "Tile" and (hit := _upsampling(gr, n, ups)):
+            swaps[hit[0].output[0]], ups = hit[1], ups + 1
     nodes = [new for n in m.graph.node for new in swaps.get(n.output[0], [n])]
     del m.graph.node[:]
     m.graph.node.extend(_live(nodes, {o.name for o in m.graph.output}))
@@ -131,7 +151,7 @@ def fuse(model: onnx.ModelProto) -> Fused:
     m.graph.initializer.extend(kept)
     if gelus and not any(op.domain == "com.microsoft" for op in m.opset_import):
         m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    return Fused(m, lns, gelus)
+    return Fused(m, lns, gelus, ups)
 
 
 def _live(nodes: list[onnx.NodeProto], outputs: set[str]) -> list[onnx.NodeProto]:

@@ -44,6 +44,10 @@ _ANSI_ANGLE_UNITS = 180     # 2-degree units, 0..179
 MinutiaKind = Literal["ending", "bifurcation"]
 _KIND_TO_BITS: dict[str, int] = {"ending": 1, "bifurcation": 2}
 _BITS_TO_KIND: dict[int, MinutiaKind] = {0: "ending", 1: "ending", 2: "bifurcation"}  # 0 = "other"
+# ISO 19794-2:2005 extended data: blocks of type(2) length(2, the data's) data; types from
+# 0x0100 are vendor-defined. Ours ("SC") holds the template's provenance, ASCII.
+_PROVENANCE_BLOCK = 0x5343
+_PROVENANCE_MAX = 200
 
 
 class TemplateError(ValueError):
@@ -66,6 +70,7 @@ class FingerprintTemplate:
     minutiae: list[Minutia]
     quality: int = 0
     finger_position: int = 0
+    provenance: str = ""    # which extractor made it (its model's SHA-256), kept in the ISO record
     # matcher-side cache (cylinder codes), keyed by (kind, parameters...); never serialised or compared
     _cache: dict[tuple[Hashable, ...], object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -82,7 +87,7 @@ class FingerprintTemplate:
             bits = _KIND_TO_BITS.get(m.kind, 0)
             a = int(round((m.angle % (2 * math.pi)) / (2 * math.pi) * 256)) % 256
             body += struct.pack(">HHBB", (bits << 14) | x, y, a, _clamp(m.quality, 0, 100))
-        body += struct.pack(">H", 0)  # no extended data
+        body += _extended_data(self.provenance)
         total = _HEADER_LEN + len(body)
         header = _MAGIC + _VERSION + struct.pack(
             ">IHHHHHBB", total, 0,
@@ -150,7 +155,8 @@ class FingerprintTemplate:
             raise TemplateError(
                 f"truncated: extended data of {ext_len} bytes at byte {pos} runs past record end {total}")
         return cls(width=int(round(width * sx)), height=int(round(height * sy)),
-                   minutiae=mins, quality=fquality, finger_position=fpos)
+                   minutiae=mins, quality=fquality, finger_position=fpos,
+                   provenance=_provenance(data[pos:pos + ext_len]))
 
     # ------------------------------------------------------------------ ANSI
     def to_ansi378(self) -> bytes:
@@ -323,3 +329,22 @@ def _as_bytes(data) -> bytes:
 
 def _clamp(v: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, int(v)))
+
+
+def _extended_data(provenance: str) -> bytes:
+    """The ISO extended data area: its length, then our provenance block if any."""
+    if not provenance:
+        return struct.pack(">H", 0)
+    data = provenance.encode("ascii", "replace")[:_PROVENANCE_MAX]
+    return struct.pack(">HHH", 4 + len(data), _PROVENANCE_BLOCK, len(data)) + data
+
+
+def _provenance(area: bytes) -> str:
+    """Our provenance block's text, if the extended data area holds one (others are skipped)."""
+    pos = 0
+    while pos + 4 <= len(area):
+        kind, length = struct.unpack(">HH", area[pos:pos + 4])
+        if kind == _PROVENANCE_BLOCK:
+            return area[pos + 4:pos + 4 + length].decode("ascii", "replace")
+        pos += 4 + length
+    return ""

@@ -29,7 +29,8 @@ from PIL import Image
 from .model import FingerImage
 from .wsq_decoder import DecoderCrashed, DecoderProcess, DecoderUnavailable
 
-__all__ = ["DecoderUnavailable", "decode_finger_pixels", "encode_wsq", "pil_gray", "wsq_dimensions"]
+__all__ = ["DecoderUnavailable", "decode_finger_pixels", "decode_wsq", "encode_wsq", "pil_gray",
+           "wsq_dimensions"]
 
 TYPE4_HEADER = struct.Struct(">B6sBHHB")   # IMP, FGP[6], ISR, HLL, VLL, GCA (after LEN+IDC)
 TYPE4_GCA = {0: "NONE", 1: "WSQ"}
@@ -97,6 +98,15 @@ def wsq_dimensions(data: bytes) -> tuple[int, int]:
     raise ValueError("WSQ header damaged or truncated: no frame header (SOF marker FFA2)")
 
 
+def decode_wsq(data: bytes) -> np.ndarray:
+    """WSQ bytes to a uint8 H x W array, decoded in the isolated decoder; ValueError with why."""
+    try:
+        wsq_dimensions(data)
+    except ValueError as exc:
+        raise ValueError(f"WSQ image cannot be decoded: {exc}") from exc
+    return _decode_wsq_isolated(data)
+
+
 def pil_gray(data: bytes, what: str) -> np.ndarray:
     try:
         opened = Image.open(io.BytesIO(data))
@@ -145,11 +155,7 @@ def _decode(img: FingerImage) -> np.ndarray:
         raise ValueError("no image data")
     comp = (img.compression or "").upper()
     if comp == "WSQ":
-        try:
-            wsq_dimensions(data)
-        except ValueError as exc:
-            raise ValueError(f"WSQ image cannot be decoded: {exc}") from exc
-        return _decode_wsq_isolated(data)
+        return decode_wsq(data)
     if comp == "NONE":
         w, h = img.width, img.height
         if not (0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE):

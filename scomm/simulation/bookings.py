@@ -118,9 +118,9 @@ def earlier_people(s: Session, seed: int, month: str) -> list[Person]:
 # ---------------------------------------------------------------- rendering (process pool)
 
 def render(job: tuple):
-    """("enrol", seed, impression) -> templates; ("car", order) -> CAR bytes."""
+    """("enrol", seed, impression, extractor) -> templates; ("car", order) -> CAR bytes."""
     if job[0] == "enrol":
-        return enrolment_templates((job[1], job[2]))
+        return enrolment_templates((job[1], job[2], job[3]))
     return make_car(job[1])
 
 
@@ -164,9 +164,9 @@ def enrol(s: Session, b: PlannedBooking, prints: dict[tuple[int, int], dict], se
                                      pob=p.pob, enrolled_at=now(), rapsheet=sheet.to_dict())
         s.add(subject)
         s.flush()
-        for finger, (iso, quality) in prints[(p.seed, CJIS_IMPRESSION)].items():
-            s.add(CriminalFingerRow(subject_id=subject.id, finger=finger, template=iso,
-                                    quality=quality))
+        for finger, f in prints[(p.seed, CJIS_IMPRESSION)].items():
+            s.add(CriminalFingerRow(subject_id=subject.id, finger=finger, template=f.template,
+                                    quality=f.quality, image=f.image))
         row.ucn = ucn
     if (p.seed, IDENT_IMPRESSION) in prints:
         fin = f"FIN{p.seed % 10**9:09d}"
@@ -175,8 +175,8 @@ def enrol(s: Session, b: PlannedBooking, prints: dict[tuple[int, int], dict], se
                                    r, a.profile, p.dob, b.order.arrest_date)])
         s.add(identity)
         s.flush()
-        for finger, (iso, quality) in prints[(p.seed, IDENT_IMPRESSION)].items():
-            s.add(IdentityFingerRow(identity_id=identity.id, finger=finger, template=iso,
-                                    quality=quality))
+        for finger, f in prints[(p.seed, IDENT_IMPRESSION)].items():
+            s.add(IdentityFingerRow(identity_id=identity.id, finger=finger, template=f.template,
+                                    quality=f.quality, image=f.image))
         row.fin = fin
     s.add(row)

@@ -138,6 +138,9 @@ class CriminalFingerRow(Base):
     finger: Mapped[int] = mapped_column(Integer, primary_key=True)
     template: Mapped[bytes] = mapped_column(LargeBinary)
     quality: Mapped[int] = mapped_column(Integer)
+    # the enrolled impression, WSQ at 500 ppi (what the template was made from); none for
+    # records enrolled before images were kept
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 # --- IDENT: immigration encounters -----------------------------------------
@@ -157,6 +160,9 @@ class IdentityFingerRow(Base):
     finger: Mapped[int] = mapped_column(Integer, primary_key=True)
     template: Mapped[bytes] = mapped_column(LargeBinary)
     quality: Mapped[int] = mapped_column(Integer)
+    # the enrolled impression, WSQ at 500 ppi (what the template was made from); none for
+    # records enrolled before images were kept
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 # --- ICE field office -------------------------------------------------------

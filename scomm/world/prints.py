@@ -7,26 +7,36 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 from ..biometrics import ExtractionError, FingerprintImage, extract
 from ..biometrics.synth import subject_tenprint
+from ..interchange.images import encode_wsq
 from ..processes import process_pool
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def enrolment_templates(job: tuple[int, int]) -> dict[int, tuple[bytes, int]]:
-    """(subject seed, impression seed) -> {finger: (ISO template, quality)}."""
-    subject_seed, impression_seed = job
+@dataclass(frozen=True)
+class EnrolledFinger:
+    """One finger of a record as enrolled: its template and the impression it came from."""
+    template: bytes     # ISO/IEC 19794-2
+    quality: int
+    image: bytes        # WSQ at 500 ppi
+
+
+def enrolment_templates(job: tuple[int, int, str]) -> dict[int, EnrolledFinger]:
+    """(subject seed, impression seed, extractor) -> the record's usable fingers."""
+    subject_seed, impression_seed, extractor = job
     out = {}
     for finger, pixels in subject_tenprint(subject_seed, impression_seed).items():
         try:
-            t = extract(FingerprintImage(pixels, ppi=500.0))
+            t = extract(FingerprintImage(pixels, ppi=500.0), extractor)
         except ExtractionError:
             continue
-        out[finger] = (t.to_iso(), t.quality)
+        out[finger] = EnrolledFinger(t.to_iso(), t.quality, encode_wsq(pixels))
     return out
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..biometrics import DEFAULT_EXTRACTOR
 from ..clock import now
 from ..domain.jurisdictions import Jurisdictions
 from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow, PersonRow
@@ -37,7 +38,8 @@ def in_ident(p: Person) -> bool:
 
 
 def seed_world(s: Session, jurisdictions: Jurisdictions, n: int, world_seed: int,
-               progress: Callable[[int], None] | None = None) -> SeedReport:
+               progress: Callable[[int], None] | None = None,
+               extractor: str = DEFAULT_EXTRACTOR) -> SeedReport:
     """Add ``n`` people (and their records) to the world; idempotent per (seed, index)."""
     start = s.scalar(select(func.count()).select_from(PersonRow)
                      .where(PersonRow.id.like(f"P{world_seed:04d}-%"))) or 0
@@ -46,9 +48,9 @@ def seed_world(s: Session, jurisdictions: Jurisdictions, n: int, world_seed: int
     jobs = []
     for p in people:
         if in_cjis(p):
-            jobs.append((p.seed, 1))
+            jobs.append((p.seed, 1, extractor))
         if in_ident(p):
-            jobs.append((p.seed, 2))
+            jobs.append((p.seed, 2, extractor))
     templates = dict(zip(jobs, _render(jobs, progress)))
     by_profile: dict[str, int] = {}
     for p in people:
@@ -58,10 +60,10 @@ def seed_world(s: Session, jurisdictions: Jurisdictions, n: int, world_seed: int
         row = PersonRow(id=p.id, seed=p.seed, profile=p.profile, name=p.name, dob=p.dob,
                         sex=p.sex, race=p.race, pob=p.pob)
         if in_cjis(p):
-            row.ucn = _enrol_cjis(s, p, templates[(p.seed, 1)],
+            row.ucn = _enrol_cjis(s, p, templates[(p.seed, 1, extractor)],
                                   jurisdictions.sheriff_ori(home.fips), r)
         if in_ident(p):
-            row.fin = _enrol_ident(s, p, templates[(p.seed, 2)], r)
+            row.fin = _enrol_ident(s, p, templates[(p.seed, 2, extractor)], r)
         s.add(row)
     cjis = sum(in_cjis(p) for p in people)
     ident = sum(in_ident(p) for p in people)
@@ -82,8 +84,9 @@ def _enrol_cjis(s: Session, p: Person, prints: dict, ori: str, r) -> str:
                                  pob=p.pob, enrolled_at=now(), rapsheet=sheet.to_dict())
     s.add(subject)
     s.flush()
-    for finger, (iso, quality) in prints.items():
-        s.add(CriminalFingerRow(subject_id=subject.id, finger=finger, template=iso, quality=quality))
+    for finger, f in prints.items():
+        s.add(CriminalFingerRow(subject_id=subject.id, finger=finger, template=f.template,
+                                quality=f.quality, image=f.image))
     return ucn
 
 
@@ -93,7 +96,7 @@ def _enrol_ident(s: Session, p: Person, prints: dict, r) -> str:
                            encounters=[e.to_dict() for e in encounters(r, p.profile, p.dob)])
     s.add(identity)
     s.flush()
-    for finger, (iso, quality) in prints.items():
-        s.add(IdentityFingerRow(identity_id=identity.id, finger=finger, template=iso,
-                                quality=quality))
+    for finger, f in prints.items():
+        s.add(IdentityFingerRow(identity_id=identity.id, finger=finger, template=f.template,
+                                quality=f.quality, image=f.image))
     return fin

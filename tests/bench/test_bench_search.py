@@ -16,6 +16,8 @@ def test_bench_search_prints_and_writes_json(tmp_path):
     assert "rank-1" in r.output and "synthetic minutiae templates" in r.output
     res = json.loads(out.read_text())
     assert res["subjects"] == 40 and res["mated_probes"] == 5 and res["nonmated_probes"] == 5
+    assert res["nonmated_searches"] == 10          # each mated probe again, its mate left out
+    assert len(res["nonmate_top_scores"]) == 10 and max(res["nonmate_top_scores"]) < min(res["mate_scores"])
     assert res["fingers"] == 400
     assert res["rank1"] == 1.0
     assert 500 < res["bytes_per_finger"] < 2600
@@ -27,3 +29,19 @@ def test_bench_search_prints_and_writes_json(tmp_path):
 def test_bench_search_rejects_bad_sizes():
     r = CliRunner().invoke(app, ["bench", "search", "--subjects", "0"])
     assert r.exit_code == 1 and "need at least" in r.output
+
+
+def test_leaving_the_mate_out_is_a_search_of_someone_absent():
+    """rank(without=mate) scores the gallery as if the mate had never been enrolled."""
+    from scomm.biometrics import TenprintGallery
+    from scomm.biometrics.synth_templates import tenprint_templates
+
+    g = TenprintGallery()
+    for s in range(30):
+        g.add(f"S{s}", tenprint_templates(s, 0))
+    probe = g.pack_probe(tenprint_templates(7, 501))
+    rows, scores = g.rank(probe)
+    assert rows[scores.argmax()] == 7
+    rows_out, scores_out = g.rank(probe, without="S7")
+    assert 7 not in rows_out and len(rows_out) == len(rows) and scores_out.max() < scores.max()
+

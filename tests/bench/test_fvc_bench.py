@@ -29,7 +29,7 @@ needs_nbis = pytest.mark.skipif(
 RATE_KEYS = {"EER", "FMR100", "FMR1000", "ZeroFMR"}
 ENGINE_KEYS = RATE_KEYS | {"folder", "source", "extractor", "ppi", "genuine", "impostor", "extraction_median_ms",
                            "extraction_failures", "comparisons_per_second", "max_impostor_score",
-                           "median_genuine_score", "mean_minutiae"}
+                           "median_genuine_score", "mean_minutiae", "one_to_one"}
 runner = CliRunner()
 
 
@@ -90,9 +90,10 @@ def test_fvc_json_on_one_real_folder():
 def test_fvc_images_json_out(tmp_path):
     folder = _subset(tmp_path, fingers=2, ext="tif")
     out_file = tmp_path / "fvc.json"
-    res = runner.invoke(app, ["bench", "fvc", str(folder), "--json-out", str(out_file)])
+    res = runner.invoke(app, ["bench", "fvc", str(folder), "--extractor", "classical", "--json-out", str(out_file)])
     assert res.exit_code == 0, res.output
     assert "extract ms" in res.stdout and "mean EER" in res.stdout  # the tables
+    assert "1:1 decision at score >=" in res.stdout
     out = json.loads(out_file.read_text())
     r = out["folders"][0]["scomm"]
     assert out["source"] == "image" and r["source"] == "image"
@@ -189,3 +190,7 @@ def test_the_learned_extractor_through_the_cli(tmp_path):
     _check_engine(r, 2 * 28, 16 * 15 // 2 - 2 * 28, max_eer=0.10)
     engine = out["engines"]["scomm"]
     assert engine["extractor"] == "leader" and len(engine["leader"]["sha256"]) == 64
+    from scomm.biometrics.verification import VERIFICATION
+    one = r["one_to_one"]
+    assert one["threshold"] == VERIFICATION["leader"].threshold and 0 <= one["FMR"] <= one["fmr_target"] * 100
+    assert 0 <= one["FNMR"] < 0.5

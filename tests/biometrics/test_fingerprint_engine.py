@@ -21,11 +21,11 @@ from scomm.biometrics import (
     Minutia,
     TemplateError,
     TenprintGallery,
-    extract,
     match,
     quality,
 )
 from scomm.biometrics.evaluation import error_rates, folder_ppi, fvc_pairs, list_impressions
+from scomm.biometrics.extractor import extract  # these tests are the classical pipeline's
 
 FVC = Path("/work/shared/data/fvc")
 FOLDERS = ["fvc2002/DB1_B", "fvc2002/DB2_B", "fvc2002/DB4_B",

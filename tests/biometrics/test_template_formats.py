@@ -32,7 +32,8 @@ minutiae = st.builds(
 def templates(max_minutiae: int = 60):
     return st.builds(FingerprintTemplate, width=st.integers(1, 0xFFFF), height=st.integers(1, 0xFFFF),
                      minutiae=st.lists(minutiae, max_size=max_minutiae), quality=st.integers(0, 100),
-                     finger_position=st.integers(0, 10))
+                     finger_position=st.integers(0, 10),
+                     provenance=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=100))
 
 
 def _angle_gap(a: float, b: float) -> float:
@@ -59,6 +60,21 @@ def test_round_trip(fmt, t):
     _same(decode(data), t, unit)
     _same(FingerprintTemplate.from_bytes(data), t, unit)
     assert encode(decode(data)) == data  # stable once quantised
+    if fmt == "iso":    # the provenance travels in ISO's extended data (ANSI's is not written)
+        assert decode(data).provenance == t.provenance
+
+
+def test_provenance_is_found_among_other_extended_data_blocks():
+    """A record with a ridge-count block (type 1) before ours: ours is read, the other skipped."""
+    t = FingerprintTemplate(300, 400, [Minutia(10, 20, 1.0)], quality=50, provenance="LEADER sha256:ab")
+    data = bytearray(t.to_iso())
+    ours = data[-(2 + 4 + len(t.provenance)):]
+    other = struct.pack(">HH", 1, 3) + b"\x01\x02\x03"
+    area = other + ours[2:]
+    data = data[:-len(ours)] + struct.pack(">H", len(area)) + area
+    data[8:12] = struct.pack(">I", len(data))
+    back = FingerprintTemplate.from_iso(bytes(data))
+    assert back.provenance == "LEADER sha256:ab" and len(back.minutiae) == 1
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -73,6 +73,7 @@ def test_simulation_end_to_end(tmp_path):
     assert (match["numerator"], match["denominator"]) == (summary["ident_matches"],
                                                           summary["submissions"])
     assert rj["last_month"] == "2012-07" and rj["identity"]["seed"] == 10
+    assert rj["identity"]["extractor"] == "classical"     # the replay's default, for speed
     assert summary["bookings"] == txs == 4 and summary["ident_matches"] >= 1
     assert summary["detainers"] >= 1 and summary["removed"] >= 1
     assert sum(rj["per_year"]["2012"][k] for k in ("bookings", "removed")) == \
