@@ -38,7 +38,8 @@ class TailFit(NamedTuple):
 # extracted (one fit per extractor), and image-free synthetic templates.
 TEMPLATES_FIT = TailFit(-4.984, 0.511, "100,000 subjects of synthetic templates, 200 non-mated probes")
 TAIL_FITS: dict[str, tuple[TailFit, ...]] = {
-    "leader": (TailFit(1.942, 0.144, "PENDING"), TEMPLATES_FIT),
+    "leader": (TailFit(0.508, 0.313, "500 subjects rendered as images and extracted by LEADER, 1,000 "
+                                     "non-mated searches"), TEMPLATES_FIT),
     "classical": (TailFit(1.942, 0.144, "2,000 subjects rendered as images and extracted by the classical "
                                         "pipeline, 100 non-mated probes"), TEMPLATES_FIT),
 }
