@@ -301,7 +301,7 @@ def _serve(hub: Hub, host: str | None, port: int | None, workers: int | None = N
 
 
 @app.command()
-def demo(subjects: Annotated[int, typer.Option(help="people in the seeded world")] = 80,
+def demo(subjects: Annotated[int, typer.Option(help="people in the seeded world")] = 50,
          bookings: Annotated[int, typer.Option(help="bookings to send through the chain")] = 40,
          seed: Annotated[int, typer.Option(help="world seed")] = 1,
          no_serve: Annotated[bool, typer.Option("--no-serve", help="exit after the summary")] = False,

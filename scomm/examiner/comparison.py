@@ -108,12 +108,12 @@ def comparison(s: Session, tx: TransactionRow, repository: str, finger: int | No
     if finger not in fingers:
         raise NoComparison(f"finger {finger} was not compared (compared: {sorted(fingers)})")
     d = fingers[finger]
-    subject = s.scalars(select(subject_table).where(getattr(subject_table, id_column) == detail["subject_id"])).one()
-    record_row = s.scalars(select(finger_table).where(getattr(finger_table, owner_column) == subject.id,
-                                                      finger_table.finger == finger)).one()
+    subject = s.scalars(select(subject_table).where(getattr(subject_table, id_column) == detail["subject_id"])).first()
+    record_row = subject and s.scalars(select(finger_table).where(getattr(finger_table, owner_column) == subject.id,
+                                                                  finger_table.finger == finger)).first()
     probe_row = s.get(ProbeFingerRow, (tx.id, finger))
-    if probe_row is None:
-        raise NoComparison(f"the probe's finger {finger} template is not kept")
+    if record_row is None or probe_row is None:
+        raise NoComparison(f"finger {finger} of the probe or of the record is no longer kept")
     probe_tpl = FingerprintTemplate.from_iso(probe_row.template)
     record_tpl = FingerprintTemplate.from_iso(record_row.template)
     record_px = decode_wsq(record_row.image) if record_row.image else None
