@@ -9,18 +9,19 @@ is used: ``scomm bench fvc`` then shows what the threshold gives on real sensors
 """
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 
-from ..biometrics import EXTRACTORS, ExtractionError, FingerprintImage, FingerprintTemplate
+from ..biometrics import FingerprintTemplate
+from ..biometrics.evaluation import threshold_at
 from ..biometrics.index import FingerStore
 from ..biometrics.matcher import kernels
 from ..biometrics.packed import pack
 from ..biometrics.synth import subject_tenprint
 from ..world.prints import parallel_map
 from .fvc import machine_info
+from .search import extract_fingers
 
 CAPTURES = (11, 12)      # impression seeds of the two captures (not the hub's 1, 2 or 501)
 
@@ -33,20 +34,9 @@ def _subject(job: tuple[int, str]) -> tuple[dict[tuple[int, int], bytes], list[f
     for k, capture in enumerate(CAPTURES):
         fingers = subject_tenprint(seed, capture)
         t0 = time.process_time()
-        for finger, pixels in fingers.items():
-            try:
-                out[(k, finger)] = EXTRACTORS[extractor](FingerprintImage(pixels, ppi=500.0)).to_iso()
-            except ExtractionError:
-                continue
+        out.update({(k, f): t.to_iso() for f, t in extract_fingers(fingers, extractor).items()})
         cpu.append(time.process_time() - t0)
     return out, cpu
-
-
-def threshold_at(impostor: np.ndarray, fmr: float) -> float:
-    """The lowest threshold with at most ``fmr`` of the impostor scores at or above it."""
-    ranked = np.sort(impostor)[::-1]
-    allowed = int(math.floor(fmr * len(ranked)))
-    return float(ranked[allowed]) + 1e-6 if allowed < len(ranked) else 0.0
 
 
 def run(subjects: int = 100, extractor: str = "leader", fmr: float = 1e-4, seed: int = 20261202,

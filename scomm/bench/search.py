@@ -36,6 +36,7 @@ from ..biometrics import (
     TenprintGallery,
     extract,
 )
+from ..biometrics.evaluation import threshold_at
 from ..biometrics.packed import pack
 from ..biometrics.synth import subject_tenprint
 from ..biometrics.synth_templates import tenprint_templates
@@ -46,9 +47,15 @@ SOURCES = ("templates", "images")
 PROBE_CAPTURE = 501
 
 
-def _render(seed: int, capture: int, extractor: str) -> dict:
+def extract_tenprint(seed: int, capture: int, extractor: str) -> dict:
+    """{finger: template} of a synthetic capture's usable fingers."""
+    return extract_fingers(subject_tenprint(seed, capture), extractor)
+
+
+def extract_fingers(fingers: dict, extractor: str) -> dict:
+    """{finger: template} of the usable ones among 500 ppi finger images."""
     out = {}
-    for finger, pixels in subject_tenprint(seed, capture).items():
+    for finger, pixels in fingers.items():
         try:
             out[finger] = extract(FingerprintImage(pixels, ppi=500.0), extractor)
         except ExtractionError:
@@ -57,7 +64,7 @@ def _render(seed: int, capture: int, extractor: str) -> dict:
 
 
 def _tenprint(source: str, seed: int, capture: int, extractor: str) -> dict:
-    return tenprint_templates(seed, capture) if source == "templates" else _render(seed, capture, extractor)
+    return tenprint_templates(seed, capture) if source == "templates" else extract_tenprint(seed, capture, extractor)
 
 
 def _gallery_chunk(job: tuple[str, list[int], str]) -> list[tuple[int, dict]]:
@@ -99,10 +106,8 @@ def _generate(source: str, seeds: list[int], probe_seeds: list[int], workers, pr
 def _fnir_at(fpir: float, mate_scores: np.ndarray, nonmate_top: np.ndarray) -> dict:
     """FNIR at the lowest threshold whose FPIR on the non-mated searches is <= ``fpir``."""
     n = len(nonmate_top)
-    ranked = np.sort(nonmate_top)[::-1]
-    allowed = int(np.floor(fpir * n))            # non-mated searches allowed above threshold
-    resolved = allowed >= 1
-    t = float(ranked[allowed]) + 1e-6 if allowed < n else 0.0
+    resolved = int(np.floor(fpir * n)) >= 1      # at least one non-mated search allowed above
+    t = threshold_at(nonmate_top, fpir)
     fnir = float(np.mean(mate_scores < t)) if len(mate_scores) else float("nan")
     return {"fpir_target": fpir, "threshold": t, "fnir": fnir,
             "observed_fpir": float(np.mean(nonmate_top >= t)) if n else float("nan"),

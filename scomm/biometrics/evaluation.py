@@ -89,6 +89,13 @@ def error_rates(genuine, impostor) -> dict[str, float]:
     return {"EER": float(eer), "FMR100": at(0.01), "FMR1000": at(0.001), "ZeroFMR": at(0.0)}
 
 
+def threshold_at(impostor: np.ndarray, fmr: float) -> float:
+    """The lowest threshold with at most ``fmr`` of the impostor scores at or above it."""
+    ranked = np.sort(impostor)[::-1]
+    allowed = int(np.floor(fmr * len(ranked)))
+    return float(ranked[allowed]) + 1e-6 if allowed < len(ranked) else 0.0
+
+
 def at_threshold(genuine: list[float], impostor: list[float], v: Verification) -> dict:
     """What the 1:1 threshold (fitted on synthetic prints) gives on these scores."""
     return {"threshold": v.threshold, "fmr_target": v.fmr,
