@@ -42,14 +42,16 @@ test: lint
 clean:
 	rm -rf $(VENV) .pytest_cache scomm.db
 
-# the benchmark suite of the README's tables (long: about 3 hours on 2 cores; JSON in bench-results/)
+# the benchmark suite of the README's tables (long: about 5 hours on 2 cores; JSON in bench-results/)
 bench: bench-install
 	$(BIN)/scomm bench fvc $(FVC) --peer nbis --json-out bench-results/fvc-images-peer.json
+	SCOMM_LEADER_RUNTIME=onnxruntime $(BIN)/scomm bench fvc $(FVC) --json-out bench-results/fvc-images-onnxruntime.json
+	for a in 2 4 8; do $(BIN)/scomm bench fvc $(FVC) --anchors $$a --json-out bench-results/fvc-anchors-$$a.json; done
 	$(BIN)/scomm bench fvc $(FVC) --iso --json-out bench-results/fvc-iso.json
 	$(BIN)/scomm bench synth --out bench-results
 	$(BIN)/scomm bench calibrate --extractor leader --json-out bench-results/calibrate-leader.json
 	$(BIN)/scomm bench calibrate --extractor classical --json-out bench-results/calibrate-classical.json
-	$(BIN)/scomm bench search --source images --subjects 500 --probes 1000 --cache bench-results/cache --json-out bench-results/search-images-leader.json
+	$(BIN)/scomm bench search --source images --subjects 2000 --probes 1000 --cache bench-results/cache --json-out bench-results/search-images-leader.json
 	$(BIN)/scomm bench search --source templates --subjects 100000 --probes 400 --cache bench-results/cache --json-out bench-results/search-templates-100000.json
 
 # the hub under kills, on SQLite and (with PG=URL of an empty database) PostgreSQL: about an hour each

@@ -4,6 +4,11 @@ A process killed with SIGKILL cannot stop its children, and a pool's workers
 blocked on their queue do not notice that the parent is gone. So every child
 the hub starts watches its parent: when it is re-parented (the parent died), it
 exits at once.
+
+Pool workers come from a fork server (a fresh interpreter started on first use),
+never from a fork of the hub: a fork copies native thread pools mid-use (OpenVINO's,
+running LEADER for another thread) and the child deadlocks or crashes. The server
+exits when the hub dies, and its children, re-parented, follow.
 """
 from __future__ import annotations
 
@@ -28,7 +33,13 @@ def exit_with_parent(parent_pid: int | None = None, interval: float = WATCH_INTE
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
+# imported once by the fork server, so that its children start with them (no OpenVINO state:
+# LEADER's network is built on first use, in the child)
+PRELOAD = ["scomm.world.prints", "scomm.simulation.bookings"]
+
+
 def process_pool(max_workers: int) -> ProcessPoolExecutor:
-    """A process pool (forked) whose workers exit when this process dies."""
-    return ProcessPoolExecutor(max_workers=max_workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=exit_with_parent, initargs=(os.getpid(),))
+    """A process pool (from the fork server) whose workers exit when this process dies."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=ctx, initializer=exit_with_parent)

@@ -20,7 +20,7 @@ from ..biometrics.matcher import kernels
 from ..biometrics.packed import pack
 from ..biometrics.synth import subject_tenprint
 from ..world.prints import parallel_map
-from .fvc import machine_info
+from .fvc import extractor_info, machine_info
 from .search import extract_fingers
 
 CAPTURES = (11, 12)      # impression seeds of the two captures (not the hub's 1, 2 or 501)
@@ -73,7 +73,7 @@ def run(subjects: int = 100, extractor: str = "leader", fmr: float = 1e-4, seed:
     g, im = np.array(genuine), np.concatenate(impostor) if impostor else np.zeros(0)
     t = threshold_at(im, fmr)
     return {
-        "benchmark": "calibrate", "extractor": extractor, "subjects": subjects, "captures": list(CAPTURES),
+        "benchmark": "calibrate", **extractor_info(extractor), "subjects": subjects, "captures": list(CAPTURES),
         "genuine": len(g), "impostor": len(im), "fmr_target": fmr, "threshold": round(t, 3),
         "observed_fmr": float(np.mean(im >= t)) if len(im) else float("nan"),
         "fnmr": float(np.mean(g < t)) if len(g) else float("nan"),

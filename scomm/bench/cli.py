@@ -58,6 +58,9 @@ def fvc(
                        "MINDTCT + BOZORTH3 from the optional bench extra (make bench-install); with --iso it "
                        "runs BOZORTH3 on the same .iso templates")] = None,
     extractor: Annotated[Extractor, typer.Option("--extractor", help=EXTRACTOR_HELP)] = Extractor.leader,
+    anchors: Annotated[Optional[int], typer.Option(
+        "--anchors", min=1, help="alignment anchors the matcher tries per comparison (default: the "
+                                 "matcher's own, 12): fewer compare faster and less accurately")] = None,
     json_: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object on stdout "
                                                        "instead of the tables (rates as fractions)")] = False,
     json_out: Annotated[Optional[Path], typer.Option(
@@ -72,7 +75,8 @@ def fvc(
     try:
         with err.status("starting") as status:
             result = bench_fvc.run(paths, iso=iso, peer=peer.value if peer else None,
-                                   progress=lambda msg: status.update(msg), extractor=extractor.value)
+                                   progress=lambda msg: status.update(msg), extractor=extractor.value,
+                                   anchors=anchors)
     except NbisUnavailable as exc:
         err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None

@@ -19,6 +19,7 @@ import platform
 import statistics
 import subprocess
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -31,6 +32,7 @@ from rich.table import Table
 
 from ..biometrics import DEFAULT_EXTRACTOR, leader
 from ..biometrics.evaluation import evaluate_folder, list_impressions
+from ..biometrics.parameters import DEFAULT
 from . import nbis_peer
 
 __all__ = ["PEERS", "single_core", "machine_info", "find_folders", "folder_label", "run", "render"]
@@ -72,7 +74,7 @@ def machine_info() -> dict[str, Any]:
             "platform": platform.platform(terse=True)}
 
 
-def _engine_info(peer: str | None, extractor: str | None) -> dict[str, Any]:
+def _engine_info(peer: str | None, extractor: str | None, anchors: int) -> dict[str, Any]:
     try:
         scomm_version = version("scomm")
     except PackageNotFoundError:  # pragma: no cover - run from a source tree
@@ -84,13 +86,17 @@ def _engine_info(peer: str | None, extractor: str | None) -> dict[str, Any]:
         commit = out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
-    info: dict[str, Any] = {ENGINE: {"version": scomm_version, "commit": commit, "extractor": extractor}}
-    if extractor == "leader":
-        info[ENGINE]["leader"] = leader.provenance()
+    info: dict[str, Any] = {ENGINE: {"version": scomm_version, "commit": commit, **extractor_info(extractor),
+                                     "anchors": anchors}}
     if peer == "nbis":
         info["nbis"] = {"package": nbis_peer.NBIS_PY_REQUIREMENT.split("==")[0],
                         "version": nbis_peer.nbis_version(), "extractor": "MINDTCT", "matcher": "BOZORTH3"}
     return info
+
+
+def extractor_info(extractor: str | None) -> dict[str, Any]:
+    """Which extractor ran and, for LEADER, which network on which runtime and precision."""
+    return {"extractor": extractor, **({"leader": leader.provenance()} if extractor == "leader" else {})}
 
 
 def _has_impressions(folder: Path, ext: str) -> bool:
@@ -146,8 +152,11 @@ def _summary(rows: list[dict], engine: str) -> dict[str, Any]:
 
 
 def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
-        progress: Callable[[str], None] | None = None, extractor: str = DEFAULT_EXTRACTOR) -> dict[str, Any]:
+        progress: Callable[[str], None] | None = None, extractor: str = DEFAULT_EXTRACTOR,
+        anchors: int | None = None) -> dict[str, Any]:
     """Run the benchmark; returns the JSON-ready result (see the module docstring).
+
+    ``anchors``: alignment anchors the matcher tries (the speed/accuracy trade; None: its own).
 
     ``progress`` is called with a short message before each engine/folder step.
     """
@@ -158,10 +167,12 @@ def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
     say = progress or (lambda _msg: None)
     rows: list[dict[str, Any]] = []
     source = "iso" if iso else "image"
+    params = DEFAULT if anchors is None else replace(DEFAULT, anchors=anchors)
     for folder in folders:
         name = folder_label(folder)
         say(f"{name}: {ENGINE} ({source if iso else extractor})")
-        mine = {k: v for k, v in evaluate_folder(folder, iso=iso, extractor=extractor).items() if k not in _DROP}
+        mine = {k: v for k, v in evaluate_folder(folder, iso=iso, extractor=extractor, p=params).items()
+                if k not in _DROP}
         row: dict[str, Any] = {"name": name, "folder": str(folder), "ppi": mine["ppi"], ENGINE: mine}
         if peer is not None and peer_fn is not None:
             say(f"{name}: {peer} ({source})")
@@ -189,7 +200,7 @@ def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
         "benchmark": "fvc",
         "date": started.isoformat(timespec="seconds"),  # when the run started
         "machine": machine_info(),
-        "engines": _engine_info(peer, None if iso else extractor),
+        "engines": _engine_info(peer, None if iso else extractor, params.anchors),
         "source": source,
         "peer": peer,
         "protocol": "FVC: genuine = every pair of impressions of a finger, "

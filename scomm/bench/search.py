@@ -41,7 +41,7 @@ from ..biometrics.packed import pack
 from ..biometrics.synth import subject_tenprint
 from ..biometrics.synth_templates import tenprint_templates
 from ..world.prints import parallel_map
-from .fvc import machine_info
+from .fvc import extractor_info, machine_info
 
 SOURCES = ("templates", "images")
 PROBE_CAPTURE = 501
@@ -183,7 +183,7 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
     mate, nonmate = np.array(mate_scores), np.array(nonmate_top)
     thr = gallery.threshold
     return {
-        "benchmark": "search", "source": source, "extractor": None if source == "templates" else extractor,
+        "benchmark": "search", "source": source, **extractor_info(None if source == "templates" else extractor),
         "source_note": ("synthetic minutiae templates, no image stage" if source == "templates"
                         else "synthetic prints rendered as 500-ppi images and extracted by the engine"),
         "subjects": subjects, "fingers": gallery.fingers(), "probes": len(probe_seeds),

@@ -3,7 +3,7 @@
 Stages live in one module each (SourceAFIS style); all tunables are in
 :class:`scomm.biometrics.parameters.Parameters`.
 
-    image -> LEADER, a learned network on ONNX Runtime  (leader.extract: the default)
+    image -> LEADER, a learned network on OpenVINO or ONNX Runtime  (leader.extract: the default)
     image -> segmentation -> orientation -> frequency -> enhancement
           -> skeleton -> minutiae -> quality            (extractor.extract: "classical")
     template -> mcc (cylinder codes) -> matcher.match    (1:1)

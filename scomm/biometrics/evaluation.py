@@ -24,6 +24,7 @@ from .extractor import ExtractionError
 from .index import FingerStore
 from .matcher import kernels
 from .packed import pack
+from .parameters import DEFAULT, Parameters
 from .verification import VERIFICATION, Verification
 
 __all__ = ["list_impressions", "fvc_pairs", "error_rates", "folder_ppi", "evaluate_folder"]
@@ -103,7 +104,8 @@ def at_threshold(genuine: list[float], impostor: list[float], v: Verification) -
             "FNMR": float(np.mean(np.asarray(genuine) < v.threshold)), "fitted_on": v.source}
 
 
-def evaluate_folder(folder: str | Path, iso: bool = False, extractor: str = DEFAULT_EXTRACTOR) -> dict:
+def evaluate_folder(folder: str | Path, iso: bool = False, extractor: str = DEFAULT_EXTRACTOR,
+                    p: Parameters = DEFAULT) -> dict:
     """Run the FVC protocol on one folder; returns rates, timings and scores.
 
     Timings are CPU time of this process (robust to other load on the host):
@@ -139,7 +141,7 @@ def evaluate_folder(folder: str | Path, iso: bool = False, extractor: str = DEFA
     packed = {key: pack(templates[key]) for key in keys}
     for key in keys:
         store.add(packed[key])
-    k = kernels()
+    k = kernels(p)
     store.score(packed[keys[0]], np.arange(min(2, len(keys))), k)  # compile outside the timing
     scores: dict = {}
     t0 = time.process_time()

@@ -27,21 +27,25 @@ from .template import FingerprintTemplate
 __all__ = ["TenprintGallery", "Candidate", "DecisionRule", "DEFAULT_RULE"]
 
 class TailFit(NamedTuple):
-    """``P(non-mate fused score >= t) ~= exp(-(t - a) / beta)`` per comparison."""
+    """``P(non-mate fused score >= t) ~= exp(-(t - a) / beta)`` per comparison, for
+    probabilities up to ``max_p`` (the fit's points / comparisons): no further, where
+    the body of the distribution, not its tail, would answer."""
     a: float
     beta: float
     source: str
+    max_p: float
 
 
 # Fitted by ``scomm bench search`` (docs/bench/search-*.json, "impostor_tail") on the
 # top-50 pooled non-mate scores of its non-mated searches: prints rendered as images and
 # extracted (one fit per extractor), and image-free synthetic templates.
-TEMPLATES_FIT = TailFit(-4.984, 0.511, "100,000 subjects of synthetic templates, 200 non-mated probes")
+TEMPLATES_FIT = TailFit(-4.984, 0.511, "100,000 subjects of synthetic templates, 200 non-mated probes",
+                        50 / 20_000_000)
 TAIL_FITS: dict[str, tuple[TailFit, ...]] = {
     "leader": (TailFit(0.508, 0.313, "500 subjects rendered as images and extracted by LEADER, 1,000 "
-                                     "non-mated searches"), TEMPLATES_FIT),
+                                     "non-mated searches", 50 / 500_000), TEMPLATES_FIT),
     "classical": (TailFit(1.942, 0.144, "2,000 subjects rendered as images and extracted by the classical "
-                                        "pipeline, 100 non-mated probes"), TEMPLATES_FIT),
+                                        "pipeline, 100 non-mated probes", 50 / 200_000), TEMPLATES_FIT),
 }
 
 
@@ -54,9 +58,12 @@ class DecisionRule:
     false hit with probability about ``N * P(score >= t)`` (the FPIR), so the
     threshold that gives a target FPIR grows with ``ln N``. Two fits (prints
     extracted from images, and image-free templates) disagree on the slope; the
-    rule takes the stricter threshold of the two at every ``N``. They hold for
-    probes with 8-10 fingers (the hub's intake rule) and synthetic prints:
-    re-fit them on operational data before trusting the FPIR.
+    rule takes the stricter threshold of the two at every ``N``. A small gallery
+    would need a fit's tail beyond the probabilities it was fitted on (at N = 4 a
+    LEADER hub saw 2 false hits in 120 searches for a 0.1% target), so ``N / fpir``
+    counts at least ``1 / max_p``. The fits hold for probes with 8-10 fingers (the
+    hub's intake rule) and synthetic prints: re-fit them on operational data before
+    trusting the FPIR.
     """
     fpir: float = 0.001
     fits: tuple[TailFit, ...] = TAIL_FITS["leader"]
@@ -66,18 +73,23 @@ class DecisionRule:
         """The rule fitted on the scores of templates from ``extractor``."""
         return cls(fpir, TAIL_FITS[extractor])
 
+    def _log_odds(self, f: TailFit, gallery_size: int) -> float:
+        return max(math.log(max(1, gallery_size) / self.fpir), math.log(1 / f.max_p))
+
     def governing(self, gallery_size: int) -> TailFit:
-        n = math.log(max(1, gallery_size) / self.fpir)
-        return max(self.fits, key=lambda f: f.a + f.beta * n)
+        return max(self.fits, key=lambda f: f.a + f.beta * self._log_odds(f, gallery_size))
 
     def threshold(self, gallery_size: int) -> float:
         f = self.governing(gallery_size)
-        return f.a + f.beta * math.log(max(1, gallery_size) / self.fpir)
+        return f.a + f.beta * self._log_odds(f, gallery_size)
 
     def describe(self, gallery_size: int) -> str:
         f = self.governing(gallery_size)
-        return (f"fused score >= {self.threshold(gallery_size):.2f} = {f.a} + {f.beta} * "
-                f"ln(N={gallery_size} / FPIR={self.fpir}) (impostor tail fitted on {f.source})")
+        odds = f"ln(N={gallery_size} / FPIR={self.fpir})"
+        if math.log(1 / f.max_p) > math.log(max(1, gallery_size) / self.fpir):
+            odds = f"ln({1 / f.max_p:,.0f}), not {odds}: below the range it was fitted on"
+        return (f"fused score >= {self.threshold(gallery_size):.2f} = {f.a} + {f.beta} * {odds} "
+                f"(impostor tail fitted on {f.source})")
 
 
 DEFAULT_RULE = DecisionRule()

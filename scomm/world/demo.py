@@ -42,7 +42,7 @@ def run_demo(hub, *, subjects: int, bookings: int, world_seed: int, console: Con
             hub.bus.drain([receipt.transaction_id])
             return receipt.transaction_id, order.person.id
 
-        # one booking in flight per core: extraction (ONNX Runtime) runs outside the GIL
+        # one booking in flight per core: extraction (OpenVINO, ONNX Runtime) runs outside the GIL
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             for tid, person_id in pool.map(through, zip(orders, parallel_map(make_car, orders))):
                 truth[tid] = person_id

