@@ -16,10 +16,11 @@ class Settings(BaseSettings):
     # amputated/bandaged fingers to be declared; we accept up to two missing).
     min_fingers: int = 8
     # The minutiae extractor of intake and seeding: "leader" (learned, the default) or
-    # "classical" (about 3 times faster, less accurate). Where LEADER runs is
-    # SCOMM_LEADER_RUNTIME (auto, onnxruntime, openvino-bf16, openvino-f32), read by
-    # biometrics/leader_runtime.py: one process-wide network, whatever the settings.
+    # "classical" (about 3 times faster, less accurate).
     extractor: Literal["leader", "classical"] = "leader"
+    # Where LEADER runs (biometrics/leader_runtime.py, which reads SCOMM_LEADER_RUNTIME
+    # itself: one network per process; declared here so that a wrong value stops the start).
+    leader_runtime: Literal["auto", "onnxruntime", "openvino-bf16", "openvino-f32"] = "auto"
     # A worker's claim on a step lasts this long unless renewed (it is, every third of
     # it, while the worker lives): a killed worker's step is taken over after at most this.
     step_lease_seconds: float = 15.0

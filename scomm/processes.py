@@ -8,7 +8,8 @@ exits at once.
 Pool workers come from a fork server (a fresh interpreter started on first use),
 never from a fork of the hub: a fork copies native thread pools mid-use (OpenVINO's,
 running LEADER for another thread) and the child deadlocks or crashes. The server
-exits when the hub dies, and its children, re-parented, follow.
+exits when the hub dies, and its children, re-parented, follow. Children see the
+environment the server started with: pass a worker what it needs in its job.
 """
 from __future__ import annotations
 

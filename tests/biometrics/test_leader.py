@@ -188,3 +188,12 @@ def test_pool_workers_run_leader_while_this_process_does():
         stop.set()
         thread.join()
     assert [[(m.x, m.y) for m in o[1].minutiae] for o in outs] == [expected] * 6
+
+
+def test_the_settings_name_the_same_runtimes():
+    """A wrong SCOMM_LEADER_RUNTIME stops the hub at start (the settings), not a booking mid-way."""
+    from typing import get_args
+
+    from scomm.config import Settings
+
+    assert get_args(Settings.model_fields["leader_runtime"].annotation) == leader_runtime.RUNTIMES
