@@ -165,28 +165,27 @@ def test_openvino_keeps_only_the_last_sizes_it_compiled(monkeypatch):
 def test_pool_workers_run_leader_while_this_process_does():
     """A fork of a process running OpenVINO in another thread deadlocks or crashes
     (seen here within three pools): the pool's workers come from a fork server."""
-    from scomm.bench.search import extract_fingers
     from scomm.processes import process_pool
 
-    img = fvc(101, 1)
-    expected = [(m.x, m.y) for m in leader.extract(img).minutiae]
+    img, bf16 = fvc(101, 1), replace(leader.DEFAULT, runtime="openvino-bf16")
+    expected = [(m.x, m.y) for m in leader.extract(img, bf16).minutiae]
     stop = threading.Event()
 
     def busy() -> None:
         while not stop.is_set():
-            leader.extract(img)
+            leader.extract(img, bf16)
     thread = threading.Thread(target=busy)
     thread.start()
     try:
         outs = []
         for _ in range(3):
             with process_pool(2) as pool:
-                futures = [pool.submit(extract_fingers, {1: img.pixels}, "leader") for _ in range(2)]
+                futures = [pool.submit(leader.extract, img, bf16) for _ in range(2)]
                 outs += [f.result(timeout=120) for f in futures]
     finally:
         stop.set()
         thread.join()
-    assert [[(m.x, m.y) for m in o[1].minutiae] for o in outs] == [expected] * 6
+    assert [[(m.x, m.y) for m in o.minutiae] for o in outs] == [expected] * 6
 
 
 def test_the_settings_name_the_same_runtimes():
