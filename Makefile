@@ -48,6 +48,7 @@ bench: bench-install
 	SCOMM_LEADER_RUNTIME=openvino-bf16 $(BIN)/scomm bench fvc $(FVC) --peer nbis --json-out bench-results/fvc-images-peer-openvino-bf16.json
 	SCOMM_LEADER_RUNTIME=openvino-bf16 $(BIN)/scomm bench calibrate --extractor leader --json-out bench-results/calibrate-leader-openvino-bf16.json
 	for a in 2 4 8; do SCOMM_LEADER_RUNTIME=openvino-bf16 $(BIN)/scomm bench fvc $(FVC) --anchors $$a --json-out bench-results/fvc-anchors-$$a-openvino-bf16.json; done
+	$(BIN)/scomm bench fvc $(FVC) --consolidation lssr --json-out bench-results/fvc-lssr.json
 	$(BIN)/scomm bench fvc $(FVC) --iso --json-out bench-results/fvc-iso.json
 	$(BIN)/scomm bench synth --out bench-results
 	$(BIN)/scomm bench calibrate --extractor leader --json-out bench-results/calibrate-leader.json

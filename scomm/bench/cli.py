@@ -31,6 +31,11 @@ def _bench() -> None:
     """Benchmarks of the fingerprint engine: FVC accuracy and speed, against a peer."""
 
 
+class Consolidation(str, Enum):
+    pairing = "pairing"
+    lssr = "lssr"
+
+
 class Peer(str, Enum):
     nbis = "nbis"
 
@@ -61,6 +66,14 @@ def fvc(
     anchors: Annotated[Optional[int], typer.Option(
         "--anchors", min=1, help="alignment anchors the matcher tries per comparison (default: the "
                                  "matcher's own, 12): fewer compare faster and less accurately")] = None,
+    gate: Annotated[Optional[float], typer.Option(
+        "--gate", min=0.0, help="skip the consolidation of a pair whose relaxed (LSS-R) similarity is below "
+                                "this (score 0): faster, and fewer high-scoring impostors; default: the "
+                                "matcher's own, 0 (off)")] = None,
+    consolidation: Annotated[Consolidation, typer.Option(
+        "--consolidation", help="the global step of a comparison: pairing (the matcher's: alignments tried "
+                                "from the best local pairs) or lssr (relaxation of the best local pairs, no "
+                                "alignment: faster; no fitted 1:1 threshold)")] = Consolidation.pairing,
     json_: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object on stdout "
                                                        "instead of the tables (rates as fractions)")] = False,
     json_out: Annotated[Optional[Path], typer.Option(
@@ -76,7 +89,7 @@ def fvc(
         with err.status("starting") as status:
             result = bench_fvc.run(paths, iso=iso, peer=peer.value if peer else None,
                                    progress=lambda msg: status.update(msg), extractor=extractor.value,
-                                   anchors=anchors)
+                                   anchors=anchors, consolidation=consolidation.value, gate=gate)
     except NbisUnavailable as exc:
         err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None

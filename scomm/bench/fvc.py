@@ -32,7 +32,7 @@ from rich.table import Table
 
 from ..biometrics import DEFAULT_EXTRACTOR, leader
 from ..biometrics.evaluation import evaluate_folder, list_impressions
-from ..biometrics.parameters import DEFAULT
+from ..biometrics.parameters import DEFAULT, Parameters
 from . import nbis_peer
 
 __all__ = ["PEERS", "single_core", "machine_info", "find_folders", "folder_label", "run", "render"]
@@ -74,7 +74,8 @@ def machine_info() -> dict[str, Any]:
             "platform": platform.platform(terse=True)}
 
 
-def _engine_info(peer: str | None, extractor: str | None, anchors: int) -> dict[str, Any]:
+def _engine_info(peer: str | None, extractor: str | None, params: Parameters, consolidation: str
+                 ) -> dict[str, Any]:
     try:
         scomm_version = version("scomm")
     except PackageNotFoundError:  # pragma: no cover - run from a source tree
@@ -87,7 +88,8 @@ def _engine_info(peer: str | None, extractor: str | None, anchors: int) -> dict[
     except (OSError, subprocess.SubprocessError):
         pass
     info: dict[str, Any] = {ENGINE: {"version": scomm_version, "commit": commit, **extractor_info(extractor),
-                                     "anchors": anchors}}
+                                     "consolidation": consolidation, "anchors": params.anchors,
+                                     "lssr_gate": params.lssr_gate}}
     if peer == "nbis":
         info["nbis"] = {"package": nbis_peer.NBIS_PY_REQUIREMENT.split("==")[0],
                         "version": nbis_peer.nbis_version(), "extractor": "MINDTCT", "matcher": "BOZORTH3"}
@@ -153,10 +155,12 @@ def _summary(rows: list[dict], engine: str) -> dict[str, Any]:
 
 def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
         progress: Callable[[str], None] | None = None, extractor: str = DEFAULT_EXTRACTOR,
-        anchors: int | None = None) -> dict[str, Any]:
+        anchors: int | None = None, consolidation: str = "pairing", gate: float | None = None) -> dict[str, Any]:
     """Run the benchmark; returns the JSON-ready result (see the module docstring).
 
     ``anchors``: alignment anchors the matcher tries (the speed/accuracy trade; None: its own).
+    ``consolidation``: ``pairing`` (the matcher's) or ``lssr`` (relaxation, no alignment).
+    ``gate``: the relaxation's gate before the consolidation (None: the matcher's own, off).
 
     ``progress`` is called with a short message before each engine/folder step.
     """
@@ -167,11 +171,13 @@ def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
     say = progress or (lambda _msg: None)
     rows: list[dict[str, Any]] = []
     source = "iso" if iso else "image"
-    params = DEFAULT if anchors is None else replace(DEFAULT, anchors=anchors)
+    params = replace(DEFAULT, anchors=DEFAULT.anchors if anchors is None else anchors,
+                     lssr_gate=DEFAULT.lssr_gate if gate is None else gate)
     for folder in folders:
         name = folder_label(folder)
         say(f"{name}: {ENGINE} ({source if iso else extractor})")
-        mine = {k: v for k, v in evaluate_folder(folder, iso=iso, extractor=extractor, p=params).items()
+        mine = {k: v for k, v in evaluate_folder(folder, iso=iso, extractor=extractor, p=params,
+                                                             consolidation=consolidation).items()
                 if k not in _DROP}
         row: dict[str, Any] = {"name": name, "folder": str(folder), "ppi": mine["ppi"], ENGINE: mine}
         if peer is not None and peer_fn is not None:
@@ -200,7 +206,7 @@ def run(paths: Iterable[str | Path], iso: bool = False, peer: str | None = None,
         "benchmark": "fvc",
         "date": started.isoformat(timespec="seconds"),  # when the run started
         "machine": machine_info(),
-        "engines": _engine_info(peer, None if iso else extractor, params.anchors),
+        "engines": _engine_info(peer, None if iso else extractor, params, consolidation),
         "source": source,
         "peer": peer,
         "protocol": "FVC: genuine = every pair of impressions of a finger, "
@@ -255,6 +261,8 @@ def render(result: dict[str, Any], console: Console) -> None:
             bits.append(f"{info['extractor']} + {info.get('matcher', 'MCC')}")
         if info.get("leader"):
             bits.append(f"({info['leader']['package']}, model sha256 {info['leader']['sha256'][:12]}...)")
+        if info.get("consolidation"):
+            bits.append(f"[{info['consolidation']}, {info['anchors']} anchors, gate {info['lssr_gate']:g}]")
         versions.append(f"{name} " + " ".join(str(b) for b in bits if b))
     console.print("engines: " + "; ".join(versions))
     console.print(f"timing: {result['timing']}")

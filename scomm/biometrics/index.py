@@ -3,10 +3,13 @@
 A :class:`FingerStore` concatenates many :class:`~.packed.PackedFinger` into a
 few NumPy arrays (one row per finger, offsets into the minutia arrays), so one
 compiled call scores a probe finger against thousands of stored fingers with
-no Python in the loop.  Two scores exist:
+no Python in the loop.  Three scores exist:
 
 * ``lss``: bit-MCC Local Similarity Sort, no geometry; the cheap pre-selection.
-* ``full``: bit-MCC local similarities + global consolidation (the 1:1 score).
+* ``full``: bit-MCC local similarities + global consolidation (the 1:1 score),
+  behind the relaxation's gate when one is set.
+* ``lssr``: bit-MCC local similarities + relaxation (LSS-R) alone, the cheaper
+  alternative that ``scomm bench fvc --consolidation lssr`` measures.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from .packed import PackedFinger, consolidate, local_similarities, lss_score
+from .packed import PackedFinger, consolidate, local_similarities, lss_score, lssr_score
 from .parameters import DEFAULT, Parameters
 
 __all__ = ["FingerStore", "Kernels"]
@@ -34,6 +37,10 @@ class Kernels:
         self.max_dtheta = int(round(p.mcc_max_direction_diff / (2 * math.pi) * 256))
         self.lss = (p.lss_min_np, p.lss_max_np, p.lss_mu_p, p.lss_tau_p)
         self.consolidation = (p.anchors, p.pair_distance, p.pair_angle, p.max_rotation, p.score_scale)
+        self.relaxation = (p.lssr_pairs, p.lss_min_np, p.lss_max_np, p.lss_mu_p, p.lss_tau_p, p.lssr_weight,
+                           p.lssr_iterations, p.lssr_mu_distance, p.lssr_tau_distance, p.lssr_mu_angle,
+                           p.lssr_tau_angle)
+        self.gate = p.lssr_gate
         self.lss_probe_cylinders = p.lss_probe_cylinders
         self.lss_gallery_cylinders = p.lss_gallery_cylinders
 
@@ -42,9 +49,15 @@ class Kernels:
                                   self.min_cells, self.max_dtheta)
 
     def full(self, a: PackedFinger, b: PackedFinger):
-        """(score, pairs, rotation, tx, ty, weight, overlap_a, overlap_b, S) of one comparison."""
+        """(score, pairs, rotation, tx, ty, weight, overlap_a, overlap_b, S, relaxed) of one comparison.
+
+        ``relaxed`` is the pair's LSS-R score; below the gate the consolidation is skipped (score 0).
+        """
         S = self.local(a, b)
-        return (*consolidate(a.xy, a.angle, a.hull, b.xy, b.angle, b.hull, S, *self.consolidation), S)
+        relaxed = lssr_score(a.xy, a.angle, b.xy, b.angle, S, *self.relaxation)
+        if relaxed < self.gate:
+            return 0.0, np.zeros((0, 2), np.int64), 0.0, 0.0, 0.0, 0.0, 0, 0, S, relaxed
+        return (*consolidate(a.xy, a.angle, a.hull, b.xy, b.angle, b.hull, S, *self.consolidation), S, relaxed)
 
 
 class _Grow:
@@ -156,15 +169,18 @@ class FingerStore:
     def _score(self, probe: PackedFinger, rows: np.ndarray, k: Kernels, kind: str, parallel: bool,
                out: np.ndarray) -> np.ndarray:
         xy, ang, mask, bits, hull, spans = self.arrays()
-        if kind == "full":
+        if kind in ("full", "lssr"):
+            gate = k.gate if kind == "full" else -1.0   # lssr: the relaxation's own score, always
             full = _full_rows_parallel if parallel else _full_rows
             full(probe.xy, probe.angle, probe.mask, probe.bits, probe.hull, xy, ang, mask, bits, hull, spans,
-               rows, k.min_cells, k.max_dtheta, *k.consolidation, out)
-        else:
+                 rows, k.min_cells, k.max_dtheta, k.consolidation, k.relaxation, gate, kind == "lssr", out)
+        elif kind == "lss":
             lss = _lss_rows_parallel if parallel else _lss_rows
             kp = min(len(probe.mask), k.lss_probe_cylinders)
             lss(probe.angle[:kp], probe.mask[:kp], probe.bits[:kp], ang, mask, bits, spans, rows,
-               k.lss_gallery_cylinders, k.min_cells, k.max_dtheta, *k.lss, out)
+                k.lss_gallery_cylinders, k.min_cells, k.max_dtheta, *k.lss, out)
+        else:
+            raise ValueError(f"unknown score kind {kind!r} (full, lssr, lss)")
         return out
 
 
@@ -172,14 +188,21 @@ class FingerStore:
 
 @njit(cache=True)
 def _full_one(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, span,
-              min_cells, max_dt, anchors, dmax, amax, max_rot, scale):
+              min_cells, max_dt, consolidation, relaxation, gate, relaxed_only):
+    """One comparison: the relaxation's score if ``relaxed_only``, else the consolidation's,
+    0 when the relaxation scores the pair below ``gate`` (the consolidation is then skipped)."""
     g0, g1, c0, c1, h0, h1 = span[0], span[1], span[2], span[3], span[4], span[5]
     if g1 - g0 < 2:
         return 0.0
     S = local_similarities(pang, pmask, pbits, ang[g0:g1], mask[c0:c1], bits[c0:c1],
                            min_cells, max_dt)
-    return consolidate(pxy, pang, phull, xy[g0:g1], ang[g0:g1], hull[h0:h1], S,
-                       anchors, dmax, amax, max_rot, scale)[0]
+    if relaxed_only or gate > 0:
+        relaxed = lssr_score(pxy, pang, xy[g0:g1], ang[g0:g1], S, *relaxation)
+        if relaxed_only:
+            return relaxed
+        if relaxed < gate:
+            return 0.0
+    return consolidate(pxy, pang, phull, xy[g0:g1], ang[g0:g1], hull[h0:h1], S, *consolidation)[0]
 
 
 @njit(cache=True)
@@ -195,18 +218,18 @@ def _lss_one(pang, pmask, pbits, ang, mask, bits, span, limit, min_cells, max_dt
 
 @njit(cache=True)
 def _full_rows(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, spans, rows,
-               min_cells, max_dt, anchors, dmax, amax, max_rot, scale, out):
+               min_cells, max_dt, consolidation, relaxation, gate, relaxed_only, out):
     for t in range(rows.shape[0]):
         out[t] = _full_one(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, spans[rows[t]],
-                           min_cells, max_dt, anchors, dmax, amax, max_rot, scale)
+                           min_cells, max_dt, consolidation, relaxation, gate, relaxed_only)
 
 
 @njit(cache=True, parallel=True)
 def _full_rows_parallel(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, spans, rows,
-                        min_cells, max_dt, anchors, dmax, amax, max_rot, scale, out):
+                        min_cells, max_dt, consolidation, relaxation, gate, relaxed_only, out):
     for t in prange(rows.shape[0]):
         out[t] = _full_one(pxy, pang, pmask, pbits, phull, xy, ang, mask, bits, hull, spans[rows[t]],
-                           min_cells, max_dt, anchors, dmax, amax, max_rot, scale)
+                           min_cells, max_dt, consolidation, relaxation, gate, relaxed_only)
 
 
 @njit(cache=True)

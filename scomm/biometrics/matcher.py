@@ -2,11 +2,14 @@
 
 1. Local: every probe cylinder is compared with every candidate cylinder
    (:func:`packed.local_similarities`, popcounts on 64-bit words).
-2. Global: the best local pairs are tried as alignment anchors; for each, the
+2. Gate: the best local pairs are relaxed (LSS-R, :func:`packed.lssr_score`); a
+   pair of fingers whose relaxed similarity is below ``Parameters.lssr_gate``
+   scores 0 without alignment (most impostor pairs: the cheap way out).
+3. Global: the best local pairs are tried as alignment anchors; for each, the
    probe is rotated/translated onto the candidate and minutiae that then agree
    in position and direction are paired greedily; the best pairing is refined
    by a least-squares rigid fit (:func:`packed.consolidate`).
-3. Score: the weighted pairing squared, normalised by the numbers of minutiae
+4. Score: the weighted pairing squared, normalised by the numbers of minutiae
    of each print that lie in the area both prints cover.
 """
 from __future__ import annotations
@@ -52,8 +55,10 @@ def match(probe: FingerprintTemplate, candidate: FingerprintTemplate, p: Paramet
 
 def compare(a: PackedFinger, b: PackedFinger, p: Parameters = DEFAULT) -> MatchResult:
     """:func:`match` on fingers already packed (what the gallery holds)."""
-    score, pairs, rot, tx, ty, weight, ov_a, ov_b, S = kernels(p).full(a, b)
-    parts = {"probe_minutiae": float(len(a)), "candidate_minutiae": float(len(b)), "paired": float(len(pairs))}
+    k = kernels(p)
+    score, pairs, rot, tx, ty, weight, ov_a, ov_b, S, relaxed = k.full(a, b)
+    parts = {"probe_minutiae": float(len(a)), "candidate_minutiae": float(len(b)), "paired": float(len(pairs)),
+             "relaxed_similarity": float(relaxed), "relaxation_gate": float(k.gate)}
     if len(pairs):
         parts.update({
             "weighted_pairing": float(weight),

@@ -149,12 +149,23 @@ def local_similarities(aa, ma, ba, ab, mb, bb, min_cells, max_dtheta_steps):
 
 
 @njit(cache=True)
+def _z(v, mu, tau):
+    """MCC's sigmoid."""
+    return 1.0 / (1.0 + math.exp(-tau * (v - mu)))
+
+
+@njit(cache=True)
+def _n_p(n, min_np, max_np, mu_p, tau_p):
+    """n_P: how many best local pairs count, growing with the smaller print's minutiae ``n``."""
+    return min_np + int(round(_z(n, mu_p, tau_p) * (max_np - min_np)))
+
+
+@njit(cache=True)
 def lss_score(S, min_np, max_np, mu_p, tau_p):
     """Local Similarity Sort: mean of the n_P best local similarities (n_P grows with size)."""
     na, nb = S.shape
     n = min(na, nb)
-    z = 1.0 / (1.0 + math.exp(-tau_p * (n - mu_p)))
-    k = min_np + int(round(z * (max_np - min_np)))
+    k = _n_p(n, min_np, max_np, mu_p, tau_p)
     if k <= 0 or n == 0:
         return 0.0
     best = np.zeros(k, np.float32)
@@ -168,6 +179,67 @@ def lss_score(S, min_np, max_np, mu_p, tau_p):
                     q -= 1
                 best[q] = v
     return float(best.sum()) / k
+
+
+@njit(cache=True)
+def _compatibility(xa, aa, xb, ab, i, j, i2, j2, mu_d, tau_d, mu_a, tau_a):
+    """How well pairs (i, j) and (i2, j2) agree: distance, direction difference and radial angle."""
+    step = _TWO_PI / ANGLE_STEPS
+    ux = float(xa[i2, 0]) - xa[i, 0]
+    uy = float(xa[i2, 1]) - xa[i, 1]
+    vx = float(xb[j2, 0]) - xb[j, 0]
+    vy = float(xb[j2, 1]) - xb[j, 1]
+    z = _z(abs(math.sqrt(ux * ux + uy * uy) - math.sqrt(vx * vx + vy * vy)), mu_d, tau_d)
+    if z < 1e-9:    # the other factors are <= 1: skip them (most pairs of an impostor comparison)
+        return 0.0
+    z *= _z(abs(_wrap(_wrap((np.int64(aa[i]) - np.int64(aa[i2])) * step)
+                      - _wrap((np.int64(ab[j]) - np.int64(ab[j2])) * step))), mu_a, tau_a)
+    if z < 1e-9:
+        return 0.0
+    return z * _z(abs(_wrap(_wrap(aa[i] * step - math.atan2(uy, ux)) - _wrap(ab[j] * step - math.atan2(vy, vx)))),
+                  mu_a, tau_a)
+
+
+@njit(cache=True)
+def lssr_score(xa, aa, xb, ab, S, n_r, min_np, max_np, mu_p, tau_p, w_r, n_rel, mu_d, tau_d, mu_a, tau_a):
+    """Local Similarity Sort with Relaxation (LSS-R, Cappelli, Ferrara & Maltoni, TPAMI 2010).
+
+    The ``n_r`` best local pairs reinforce each other as far as their geometry
+    agrees (:func:`_compatibility`) over ``n_rel`` relaxation steps; the score
+    is the mean relaxed similarity of the n_P pairs that kept most of theirs.
+    No alignment is searched, so it is cheaper than :func:`consolidate`.
+    """
+    n_p = _n_p(min(aa.shape[0], ab.shape[0]), min_np, max_np, mu_p, tau_p)
+    top = np.empty(n_r, np.int64)
+    k = _top_pairs(S, n_r, top)
+    if k < 2 or n_p <= 0:
+        return 0.0
+    snb = S.shape[1]
+    rho = np.zeros((k, k))
+    lam0 = np.empty(k)
+    for r in range(k):
+        i = top[r] // snb
+        j = top[r] % snb
+        lam0[r] = S[i, j]
+        for c in range(r + 1, k):
+            i2 = top[c] // snb
+            j2 = top[c] % snb
+            if i != i2 and j != j2:
+                rho[r, c] = rho[c, r] = _compatibility(xa, aa, xb, ab, i, j, i2, j2, mu_d, tau_d, mu_a, tau_a)
+    lam = lam0.copy()
+    nxt = np.empty(k)
+    for _ in range(n_rel):
+        for r in range(k):
+            support = 0.0
+            for c in range(k):
+                support += rho[r, c] * lam[c]
+            nxt[r] = w_r * lam[r] + (1.0 - w_r) * support / (k - 1)
+        lam[:] = nxt
+    order = np.argsort(-(lam / lam0))    # efficiency: the share of its similarity a pair kept
+    total = 0.0
+    for q in range(min(n_p, k)):
+        total += lam[order[q]]
+    return total / n_p
 
 
 @njit(cache=True)
@@ -220,10 +292,11 @@ def _top_pairs(S, k, out):
     nb = S.shape[1]
     best = np.zeros(k, np.float32)
     n = 0
+    floor = np.float32(0.0)    # what a value must beat: 0 until k are kept, then the k-th best
     for i in range(S.shape[0]):
         for j in range(nb):
             v = S[i, j]
-            if v <= 0 or (n == k and v <= best[k - 1]):
+            if v <= floor:
                 continue
             q = n if n < k else k - 1
             while q > 0 and best[q - 1] < v:
@@ -234,6 +307,8 @@ def _top_pairs(S, k, out):
             out[q] = i * nb + j
             if n < k:
                 n += 1
+            if n == k:
+                floor = best[k - 1]
     return n
 
 

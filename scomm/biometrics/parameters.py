@@ -86,6 +86,19 @@ class Parameters:
     lss_probe_cylinders: int = 12       # pre-selection compares only the most central cylinders
     lss_gallery_cylinders: int = 16
 
+    # --- LSS-R, relaxation of the best local pairs (Cappelli et al. 2010) --------
+    # a gate before the consolidation: a pair it scores below lssr_gate scores 0 unaligned
+    # (`scomm bench fvc --gate`); alone, the alternative `--consolidation lssr` measures.
+    # Off: the 1:1 threshold and the 1:N rule are fitted on ungated scores
+    lssr_gate: float = 0.0              # 0 = every pair is consolidated
+    lssr_pairs: int = 12                # n_R: best local pairs relaxed
+    lssr_weight: float = 0.5            # w_R: share of its own similarity a pair keeps per step
+    lssr_iterations: int = 5            # n_rel
+    lssr_mu_distance: float = 5.0       # compatibility sigmoids: distance (px) ...
+    lssr_tau_distance: float = -1.6
+    lssr_mu_angle: float = math.pi / 12  # ... and direction difference / radial angle (rad)
+    lssr_tau_angle: float = -30.0
+
     # --- gallery ---------------------------------------------------------
     prefilter_keep: int = 200           # subjects kept by the local-similarity pre-selection
     rescore_keep: int = 20              # of those, kept by the full matcher on three fingers

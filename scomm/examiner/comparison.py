@@ -70,6 +70,9 @@ class FingerComparison:
                  f"finger {self.finger} ({FINGER_NAMES.get(self.finger, '?')}): score {self.score:.1f}, {alone} "
                  f"(>= {v.threshold:.1f}, FMR {v.fmr:g}); {len(self.pairs)} pairs of {len(self.probe.minutiae)} "
                  f"/ {len(self.record.minutiae)} minutiae"]
+        if not self.pairs and p.get("relaxed_similarity", 1.0) < p.get("relaxation_gate", 0.0):
+            lines.append(f"no alignment tried: the relaxed similarity of the best local pairs, "
+                         f"{p['relaxed_similarity']:.3f}, is below the gate {p['relaxation_gate']:.3f}")
         if "rotation_deg" in p:
             lines.append(f"alignment: rotation {p['rotation_deg']:.1f} deg, translation "
                          f"({p['translation_x']:.0f}, {p['translation_y']:.0f}) px at 500 ppi")

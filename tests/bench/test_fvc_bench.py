@@ -210,3 +210,23 @@ def test_fewer_anchors_are_recorded_and_change_the_scores(tmp_path):
     assert (mine["median_genuine_score"], mine["max_impostor_score"]) != (one["median_genuine_score"],
                                                                           one["max_impostor_score"])
     assert runner.invoke(app, ["bench", "fvc", str(folder), "--iso", "--anchors", "0"]).exit_code != 0
+
+
+@needs_fvc
+def test_lssr_consolidation_is_recorded_and_scores_otherwise(tmp_path):
+    folder = _subset(tmp_path, fingers=4)
+    runs = {}
+    for c in ("pairing", "lssr"):
+        res = runner.invoke(app, ["bench", "fvc", str(folder), "--iso", "--json", "--consolidation", c])
+        assert res.exit_code == 0, res.output
+        runs[c] = json.loads(res.stdout)
+        assert runs[c]["engines"]["scomm"]["consolidation"] == c
+    mine, lssr = (runs[c]["folders"][0]["scomm"] for c in ("pairing", "lssr"))
+    assert lssr["max_impostor_score"] < 1 < mine["max_impostor_score"]   # LSS-R scores are similarities in [0, 1]
+    assert lssr["EER"] <= 0.25
+    # a gate no pair passes: nothing is consolidated, every score is 0
+    res = runner.invoke(app, ["bench", "fvc", str(folder), "--iso", "--json", "--gate", "1"])
+    assert res.exit_code == 0, res.output
+    shut = json.loads(res.stdout)
+    assert shut["engines"]["scomm"]["lssr_gate"] == 1.0 and runs["pairing"]["engines"]["scomm"]["lssr_gate"] == 0
+    assert shut["folders"][0]["scomm"]["median_genuine_score"] == 0 == shut["folders"][0]["scomm"]["max_impostor_score"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from scomm.biometrics import DecisionRule, TenprintGallery, match
 from scomm.biometrics.index import FingerStore
-from scomm.biometrics.matcher import kernels
+from scomm.biometrics.matcher import compare, kernels
 from scomm.biometrics.packed import pack, popcount
 from scomm.biometrics.parameters import DEFAULT
 from scomm.biometrics.synth_templates import impression_template, master_minutiae, tenprint_templates
@@ -65,6 +66,48 @@ def test_store_batch_scores_equal_one_to_one_scores():
     assert np.allclose(store.score(probe, np.arange(9), k, parallel=True), batch, atol=1e-4)
     lss = store.score(probe, np.arange(9), k, kind="lss")
     assert lss[3] == lss.max() and lss[8] == 0
+
+
+def test_lssr_ranks_the_mate_first_and_needs_no_alignment():
+    probe = pack(impression_template(3, 6, 1))
+    store = FingerStore()
+    for s in range(8):
+        store.add(pack(impression_template(s, 6, 0)))
+    store.add(None)
+    k = kernels()
+    scores = store.score(probe, np.arange(9), k, kind="lssr")
+    assert scores[3] == scores.max() > 2 * np.median(scores[:8]) and scores[8] == 0
+    # a shift of the probe changes nothing; an eighth of a turn only by the rounding of its pixels
+    shifted = replace(probe, xy=(probe.xy + np.array([37, -21])).astype(np.int16))
+    assert np.allclose(store.score(shifted, np.arange(9), k, kind="lssr"), scores, atol=1e-6)
+    c = s = math.sqrt(0.5)
+    xy = probe.xy.astype(float)
+    turned = replace(probe, xy=np.round(np.stack([c * xy[:, 0] - s * xy[:, 1], s * xy[:, 0] + c * xy[:, 1]],
+                                                 axis=1)).astype(np.int16),
+                     angle=(probe.angle.astype(np.int64) + 32).astype(np.uint8))
+    again = store.score(turned, np.arange(9), k, kind="lssr")
+    assert again[3] == again.max() and abs(again[3] - scores[3]) < 0.1 * scores[3]
+    with pytest.raises(ValueError, match="unknown score kind"):
+        store.score(probe, np.arange(9), k, kind="lsr")
+
+
+def test_the_gate_zeroes_only_what_the_relaxation_rejects():
+    probe = pack(impression_template(3, 6, 1))
+    fingers = [pack(impression_template(s, 6, 0)) for s in range(8)]
+    store = FingerStore()
+    for f in fingers:
+        store.add(f)
+    open_ = kernels(replace(DEFAULT, lssr_gate=0.0))
+    relaxed = store.score(probe, np.arange(8), open_, kind="lssr")
+    gate = float(np.sort(relaxed)[-2]) + 1e-6           # only the mate gets through
+    shut = kernels(replace(DEFAULT, lssr_gate=gate))
+    gated, ungated = store.score(probe, np.arange(8), shut), store.score(probe, np.arange(8), open_)
+    assert ungated[3] > 0 and gated[3] == pytest.approx(ungated[3]) and not np.delete(gated, 3).any()
+    assert np.allclose(store.score(probe, np.arange(8), shut, parallel=True), gated)
+    other = compare(probe, fingers[0], replace(DEFAULT, lssr_gate=gate))
+    assert other.score == 0 and not other.pairs
+    assert other.parts["relaxed_similarity"] == pytest.approx(relaxed[0], abs=1e-6)
+    assert other.parts["relaxed_similarity"] < other.parts["relaxation_gate"] == pytest.approx(gate)
 
 
 def test_store_rows_can_be_replaced_and_emptied():
