@@ -48,13 +48,14 @@ bench: bench-install
 	SCOMM_LEADER_RUNTIME=openvino-bf16 $(BIN)/scomm bench fvc $(FVC) --peer nbis --json-out bench-results/fvc-images-peer-openvino-bf16.json
 	SCOMM_LEADER_RUNTIME=openvino-bf16 $(BIN)/scomm bench calibrate --extractor leader --json-out bench-results/calibrate-leader-openvino-bf16.json
 	for a in 2 4 8; do SCOMM_LEADER_RUNTIME=openvino-bf16 $(BIN)/scomm bench fvc $(FVC) --anchors $$a --json-out bench-results/fvc-anchors-$$a-openvino-bf16.json; done
+	$(BIN)/scomm bench fvc $(FVC) --gate 0.02 --json-out bench-results/fvc-gate-0.02.json
 	$(BIN)/scomm bench fvc $(FVC) --consolidation lssr --json-out bench-results/fvc-lssr.json
 	$(BIN)/scomm bench fvc $(FVC) --iso --json-out bench-results/fvc-iso.json
 	$(BIN)/scomm bench synth --out bench-results
 	$(BIN)/scomm bench calibrate --extractor leader --json-out bench-results/calibrate-leader.json
 	$(BIN)/scomm bench calibrate --extractor classical --json-out bench-results/calibrate-classical.json
 	$(BIN)/scomm bench search --source images --subjects 2000 --probes 1000 --cache bench-results/cache --json-out bench-results/search-images-leader.json
-	$(BIN)/scomm bench search --source templates --subjects 100000 --probes 400 --cache bench-results/cache --json-out bench-results/search-templates-100000.json
+	$(BIN)/scomm bench search --source templates --subjects 100000 --probes 1000 --cache bench-results/cache --json-out bench-results/search-templates-100000.json
 
 # the hub under kills, on SQLite and (with PG=URL of an empty database) PostgreSQL: about an hour each
 chaos: install
