@@ -170,10 +170,9 @@ class FingerStore:
                out: np.ndarray) -> np.ndarray:
         xy, ang, mask, bits, hull, spans = self.arrays()
         if kind in ("full", "lssr"):
-            gate = k.gate if kind == "full" else -1.0   # lssr: the relaxation's own score, always
             full = _full_rows_parallel if parallel else _full_rows
             full(probe.xy, probe.angle, probe.mask, probe.bits, probe.hull, xy, ang, mask, bits, hull, spans,
-                 rows, k.min_cells, k.max_dtheta, k.consolidation, k.relaxation, gate, kind == "lssr", out)
+                 rows, k.min_cells, k.max_dtheta, k.consolidation, k.relaxation, k.gate, kind == "lssr", out)
         elif kind == "lss":
             lss = _lss_rows_parallel if parallel else _lss_rows
             kp = min(len(probe.mask), k.lss_probe_cylinders)
