@@ -15,8 +15,11 @@ from .config import Settings
 from .domain.jurisdictions import Jurisdictions
 from .domain.policyset import PolicySet
 from .messages import Step
+from .security.principal import Principal, system
+from .storage import audit
 from .storage.db import Database, migrate
 
+HUB = system()
 HANDLERS: Mapping[Step, Handler[AgencyDeps, Any]] = {
     Step.SIB: sib.INTAKE,
     Step.CJIS: cjis.SEARCH,
@@ -33,16 +36,19 @@ class Hub:
     deps: AgencyDeps
     bus: Bus[AgencyDeps]
 
-    def receive(self, raw: bytes, filename: str | None = None) -> sib.Receipt:
-        """Store the submission durably and queue its intake (a worker runs it)."""
+    def receive(self, raw: bytes, filename: str | None = None, by: Principal = HUB) -> sib.Receipt:
+        """Store the submission durably and queue its intake (a worker runs it); audited."""
         digest = sib.digest_of(raw)
         with self.db.session() as s:
             self.db.lock(s, f"receive:{digest}")   # the same bytes twice at once: one transaction
-            return sib.receive(s, raw, filename, digest)
+            receipt = sib.receive(s, raw, filename, digest, by)
+            audit.append(s, by, "submit", f"transaction/{receipt.transaction_id}",
+                         data={"bytes": len(raw), "duplicate": receipt.duplicate})
+            return receipt
 
-    def submit(self, raw: bytes, filename: str | None = None) -> sib.Receipt:
+    def submit(self, raw: bytes, filename: str | None = None, by: Principal = HUB) -> sib.Receipt:
         """Store durably, then run intake at once in this process (CLI, demo, simulation)."""
-        receipt = self.receive(raw, filename)
+        receipt = self.receive(raw, filename, by)
         if not receipt.duplicate:
             self.bus.drain([receipt.transaction_id], only_steps={Step.SIB})
         return receipt

@@ -1,6 +1,7 @@
 """The ``scomm`` command line."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -16,23 +17,24 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
 
-from .agencies.field_office import OutcomeError, case_for, record_outcome
 from .api.app import create_app
+from .application import cases, transactions as use_transactions
+from .application.transactions import NotFound
 from .bench.cli import bench_app
 from .bootstrap import Hub
 from .bus import describe_failure
-from .cli_common import DatabaseOpt, console, err, hub_for
+from .cli_common import DatabaseOpt, console, err, hub_for, operator
 from .cli_policy import SUB_APPS
 from .cli_report import report_app
+from .cli_security import SUB_APPS as SECURITY_APPS
 from .cli_simulate import register as register_simulate
 from .processes import exit_with_parent as watch
-from .storage.tables import PersonRow, TransactionRow
-from .views import find_transaction, transaction_status, transaction_summary
+from .security.keys import ensure_keys
+from .storage.tables import PersonRow
 from .worker import stop_on_signals, work as run_worker
 from .world.booking import BookingOrder, make_car
-from .world.demo import run_demo
+from .world.demo import demo_accounts, print_accounts, run_demo
 from .world.seed import seed_world
 from .world.stream import new_person, person_of
 
@@ -45,9 +47,11 @@ def progress_bar() -> Progress:
 
 @app.command()
 def init(database: DatabaseOpt = None) -> None:
-    """Create or migrate the database (Alembic)."""
+    """Create or migrate the database (Alembic) and the key files (mode 0600). Safe to run twice."""
     hub = hub_for(database)
     console.print(f"database ready: {hub.db.engine.url.render_as_string(hide_password=True)}")
+    for path in ensure_keys(hub.settings.key_dir):
+        console.print(f"key file created: {path}")
 
 
 @app.command()
@@ -124,19 +128,16 @@ def submit(files: Annotated[list[Path], typer.Argument(help="ANSI/NIST files")],
     """Submit transactions; unless --no-wait, run the chain until they are done."""
 
     hub = hub_for(database)
-    receipts = [(f, hub.submit(f.read_bytes(), f.name)) for f in files]
+    by = operator()
+    receipts = [(f, hub.submit(f.read_bytes(), f.name, by)) for f in files]
     if not no_wait:
         hub.bus.drain([r.transaction_id for _, r in receipts])
     results: list[Submitted] = []
-    with hub.db.session() as s:
-        for f, r in receipts:
-            t = s.get(TransactionRow, r.transaction_id)
-            if t is None:   # stored by hub.submit above
-                raise LookupError(f"no transaction {r.transaction_id} for {f}")
-            st = transaction_status(s, t)
-            results.append({"file": str(f), "tcn": t.tcn, "transaction": t.id,
-                            "accepted": t.accepted, "state": t.state, "duplicate": r.duplicate,
-                            "errors": t.errors or [], "outcome": _one_line(st)})
+    for f, r in receipts:
+        st = use_transactions.read_transaction(hub.db, by, str(r.transaction_id))
+        results.append({"file": str(f), "tcn": st["tcn"], "transaction": st["id"],
+                        "accepted": st["accepted"], "state": st["state"], "duplicate": r.duplicate,
+                        "errors": st["errors"], "outcome": _one_line(st)})
     if json_:
         print(json.dumps(results, indent=2))
     else:
@@ -185,12 +186,11 @@ def status(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
     """Everything that happened to one transaction."""
 
     hub = hub_for(database)
-    with hub.db.session() as s:
-        t = find_transaction(s, tcn)
-        if t is None:
-            err.print(f"no transaction {tcn!r}")
-            raise typer.Exit(2)
-        st = transaction_status(s, t)
+    try:
+        st = use_transactions.read_transaction(hub.db, operator(), tcn)
+    except NotFound as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from None
     if json_:
         print(json.dumps(st, indent=2, default=str))
         return
@@ -209,13 +209,12 @@ def status(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
 
 @app.command()
 def transactions(json_: Annotated[bool, typer.Option("--json")] = False,
+                 limit: Annotated[int, typer.Option(min=1, help="the newest N")] = 1000,
                  database: DatabaseOpt = None) -> None:
-    """List every stored transaction, accepted or rejected."""
+    """List the stored transactions, accepted or rejected, newest first."""
 
     hub = hub_for(database)
-    with hub.db.session() as s:
-        rows = [transaction_summary(t) for t in s.scalars(select(TransactionRow)
-                                                          .order_by(TransactionRow.id))]
+    rows = use_transactions.list_transactions(hub.db, operator(), limit)
     if json_:
         print(json.dumps(rows, indent=2))
         return
@@ -230,24 +229,17 @@ def transactions(json_: Annotated[bool, typer.Option("--json")] = False,
 def outcome(tcn: Annotated[str, typer.Argument(help="TCN or transaction id")],
             result: Annotated[str, typer.Argument(help="removed|returned|released|"
                                                   "proceedings-terminated|us-citizen|detainer-lapsed")],
-            by: Annotated[str, typer.Option(help="who records it (audited)")] = "cli",
             note: Annotated[str, typer.Option()] = "",
             database: DatabaseOpt = None) -> None:
-    """Record the outcome of a field-office case."""
+    """Record the outcome of a field-office case (audited under your login name)."""
 
     hub = hub_for(database)
-    with hub.db.session() as s:
-        t = find_transaction(s, tcn)
-        case = case_for(s, t.id) if t else None
-        if case is None:
-            err.print(f"no field-office case for {tcn!r}")
-            raise typer.Exit(2)
-        try:
-            record_outcome(s, case, result, by, note)
-        except OutcomeError as exc:
-            err.print(str(exc))
-            raise typer.Exit(2) from None
-    console.print(f"case {case.id}: outcome {result} recorded by {by}")
+    try:
+        out = cases.record_outcome(hub.db, operator(), tcn, result, note)
+    except (NotFound, cases.OutcomeError) as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from None
+    console.print(f"case {out['case']}: outcome {result} recorded")
 
 
 @app.command()
@@ -280,24 +272,46 @@ def serve(host: Annotated[Optional[str], typer.Option()] = None,
           workers: Annotated[Optional[int], typer.Option(
               help="worker processes to start beside the API (default SCOMM_WORKERS or 1; "
                    "0: run `scomm work` apart)")] = None,
+          certfile: Annotated[Optional[Path], typer.Option(
+              help="TLS certificate chain (PEM): serve HTTPS")] = None,
+          keyfile: Annotated[Optional[Path], typer.Option(help="the certificate's private key (PEM)")] = None,
+          insecure_http: Annotated[bool, typer.Option(
+              "--insecure-http", help="serve plain HTTP on an address other than loopback (behind a "
+                                      "TLS-terminating proxy only)")] = False,
           exit_with_parent: Annotated[Optional[int], typer.Option(
               hidden=True, help="exit when this process is no longer our parent")] = None,
           database: DatabaseOpt = None) -> None:
-    """Serve the HTTP API (OpenAPI at /docs) and the pages, with worker processes."""
+    """Serve the HTTP API (OpenAPI at /docs) and the pages, with worker processes. Plain
+    HTTP only on loopback unless --insecure-http: tokens and personal data travel here."""
+    if (certfile is None) != (keyfile is None):
+        err.print("--certfile and --keyfile go together")
+        raise typer.Exit(2)
     if exit_with_parent:
         watch(exit_with_parent)
-    _serve(hub_for(database), host, port, workers)
+    _serve(hub_for(database), host, port, workers, tls=(certfile, keyfile) if certfile and keyfile else None,
+           insecure_http=insecure_http)
 
 
-def _serve(hub: Hub, host: str | None, port: int | None, workers: int | None = None) -> None:
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
+def _serve(hub: Hub, host: str | None, port: int | None, workers: int | None = None,
+           tls: tuple[Path, Path] | None = None, insecure_http: bool = False) -> None:
     host, port = host or hub.settings.host, port or hub.settings.port
+    if tls is None and not insecure_http and not _loopback(host):
+        err.print(f"refusing to serve plain HTTP on {host}: give --certfile and --keyfile, or "
+                  "--insecure-http behind a TLS-terminating proxy")
+        raise typer.Exit(2)
     workers = hub.settings.workers if workers is None else workers
-    console.print(f"serving on http://{host}:{port} with {workers} worker process(es) "
+    console.print(f"serving on http{'s' if tls else ''}://{host}:{port} with {workers} worker process(es) "
                   "(API docs: /docs; Ctrl-C to stop)")
     uvicorn.run(create_app(hub, workers=workers), host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, ssl_certfile=tls and str(tls[0]), ssl_keyfile=tls and str(tls[1]),
+                forwarded_allow_ips=hub.settings.forwarded_allow_ips)
 
 
 @app.command()
@@ -312,12 +326,13 @@ def demo(subjects: Annotated[int, typer.Option(help="people in the seeded world"
     hub = hub_for(database)
     run_demo(hub, subjects=subjects, bookings=bookings, world_seed=seed, console=console,
              progress=progress_bar, started=started)
+    print_accounts(console, demo_accounts(hub), f"http://{hub.settings.host}:{hub.settings.port}")
     if not no_serve:
         _serve(hub, None, None)
 
 
 app.add_typer(bench_app, name="bench")
-for _name, _sub in SUB_APPS.items():     # policy, case, holds
+for _name, _sub in {**SUB_APPS, **SECURITY_APPS}.items():   # policy, case, holds; users, clients, audit
     app.add_typer(_sub, name=_name)
 app.add_typer(report_app, name="report")
 register_simulate(app)                   # simulate, compare

@@ -1,6 +1,7 @@
 """What every ``scomm`` command module shares: the consoles, the common options, the hub."""
 from __future__ import annotations
 
+import getpass
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -10,6 +11,7 @@ from rich.console import Console
 from .bootstrap import Hub, bootstrap
 from .config import Settings
 from .domain.policyset import PolicySet
+from .security.principal import Principal, console as console_principal
 
 console = Console()
 err = Console(stderr=True)
@@ -32,3 +34,12 @@ EXTRACTOR_HELP = ("minutiae from LEADER, a learned network (on OpenVINO or ONNX 
 def hub_for(database: str | None, init: bool = True, policy: PolicySet | None = None) -> Hub:
     """The hub on ``database`` (default: the environment's), migrated to the newest schema."""
     return bootstrap(Settings(), database_url=database, init=init, policy=policy)
+
+
+def operator() -> Principal:
+    """The local operator: the CLI records the operating-system user as the actor of
+    everything it does (it has the database and the key files anyway)."""
+    try:
+        return console_principal(getpass.getuser())
+    except Exception:  # no USER variable and no passwd entry (some containers)
+        return console_principal("unknown (no login name)")

@@ -5,11 +5,10 @@ Suppression defaults: HTML and PDF are publication formats and default to
 cells must add up (rows to totals, months to cumulative, runs compared side by
 side), so they default to ``--internal``; their header says which they are,
 and ``--public`` gives the suppressed version of any format. Internal output is
-recorded in the audit trail (``--by``, default the login name; ``scomm policy audit``).
+recorded in the audit trail under the login name (``scomm audit show``).
 """
 from __future__ import annotations
 
-import getpass
 import sys
 from datetime import UTC, datetime
 from enum import Enum
@@ -18,12 +17,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli_common import DatabaseOpt, hub_for
+from .application.statistics import disclose
+from .cli_common import DatabaseOpt, hub_for, operator
 from .statistics import render
 from .statistics.facts import booking_facts
 from .statistics.monthly import monthly_table, parse_month
 from .statistics.oversight import oversight_figures
-from .storage.audit import record_disclosure
 
 report_app = typer.Typer(no_args_is_help=True, add_completion=False,
                          help="Statistics reports: the monthly IDENT/IAFIS table, oversight figures.")
@@ -46,23 +45,9 @@ class OversightFormat(str, Enum):
     csv = "csv"
 
 
-ByOpt = Annotated[Optional[str], typer.Option(
-    "--by", help="who takes internal (unsuppressed) output; audited (default: your login name)")]
-
-
-def _disclose(hub, public: bool, by: str | None, report: str, params: dict) -> None:
-    """Internal output shows small counts: record who took it, for what."""
-    if public:
-        return
-    with hub.db.session() as s:
-        record_disclosure(s, by or _login(), report, {**params, "via": "cli"})
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no USER variable and no passwd entry (some containers)
-        return "unknown (no login name)"
+def _disclose(hub, public: bool, report: str, params: dict) -> None:
+    """Internal output shows small counts: record who took it (the login name), for what."""
+    disclose(hub.db, operator(), public, report, {**params, "via": "cli"})
 
 
 def _facts(database: str | None, month_to: str | None = None):
@@ -87,8 +72,7 @@ def _write(data: str | bytes, out: Path | None) -> None:
 @report_app.command("monthly")
 def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
             format_: Annotated[MonthlyFormat, typer.Option("--format")] = MonthlyFormat.csv,
-            out: OutOpt = None, public: PublicOpt = None, database: DatabaseOpt = None,
-            by: ByOpt = None) -> None:
+            out: OutOpt = None, public: PublicOpt = None, database: DatabaseOpt = None) -> None:
     """The month's table in the layout of ICE's IDENT/IAFIS Interoperability Statistics."""
 
     try:
@@ -99,7 +83,7 @@ def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
         public = format_ is not MonthlyFormat.csv
     hub, facts, source = _facts(database, month_to=month)
     table = monthly_table(facts, month, hub.deps.jurisdictions, public=public, source=source)
-    _disclose(hub, public, by, "monthly", {"month": month, "format": format_.value})
+    _disclose(hub, public, "monthly", {"month": month, "format": format_.value})
     if format_ is MonthlyFormat.csv:
         _write(render.monthly_csv(table), out)
     elif format_ is MonthlyFormat.html:
@@ -110,8 +94,7 @@ def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
 
 @report_app.command("oversight")
 def oversight(format_: Annotated[OversightFormat, typer.Option("--format")] = OversightFormat.json,
-              out: OutOpt = None, public: PublicOpt = None, database: DatabaseOpt = None,
-              by: ByOpt = None) -> None:
+              out: OutOpt = None, public: PublicOpt = None, database: DatabaseOpt = None) -> None:
     """Oversight figures ICE did not publish, each with its definition and its SQL."""
 
     if public is None:
@@ -119,7 +102,7 @@ def oversight(format_: Annotated[OversightFormat, typer.Option("--format")] = Ov
     hub, facts, source = _facts(database)
     figs = oversight_figures(facts, hub.deps.jurisdictions, public=public,
                                dialect=hub.db.engine.dialect.name)
-    _disclose(hub, public, by, "oversight", {"format": format_.value})
+    _disclose(hub, public, "oversight", {"format": format_.value})
     if format_ is OversightFormat.json:
         _write(render.oversight_json(figs, public=public, source=source) + "\n", out)
     elif format_ is OversightFormat.csv:

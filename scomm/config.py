@@ -1,6 +1,7 @@
 """Configuration from the environment (``SCOMM_*``) with embedded defaults."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -10,7 +11,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCOMM_")
 
     database_url: str = "sqlite:///scomm.db"
+    # The hub's key files (mode 0600, created by `scomm init`): the audit signing key.
+    key_dir: Path = Path("scomm-keys")
     host: str = "127.0.0.1"
+    # The proxies whose X-Forwarded-For/-Proto are believed (a TLS-terminating proxy on
+    # another host: its address), so that the audit names the client and cookies are Secure.
+    forwarded_allow_ips: str = "127.0.0.1"
     port: int = 8000
     # Fewest distinct finger positions a criminal tenprint may carry (EBTS allows
     # amputated/bandaged fingers to be declared; we accept up to two missing).

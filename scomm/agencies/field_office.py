@@ -10,7 +10,7 @@ on and the policy entries that decided.
 
 The jail's side is recorded by a person or a simulation with (simulated)
 times: ``record_release``, ``record_custody``, ``sweep_lapsed_holds``,
-``record_outcome``. Every change is audited (``AuditRow``) and evented.
+``record_outcome``. Every change is audited (the hash-chained trail) and evented.
 """
 from __future__ import annotations
 
@@ -27,8 +27,10 @@ from ..domain.frameworks.base import ImmigrationContext
 from ..domain.immigration import Encounter, ImmigrationStatus
 from ..domain.policyset import policy_origin
 from ..messages import Actor, CaseReferral, EventKind
+from ..security.principal import Principal
+from ..storage import audit
 from ..storage.policies import policy_set
-from ..storage.tables import AuditRow, CaseRow, EventRow, IdentityRow
+from ..storage.tables import CaseRow, EventRow, IdentityRow
 from .deps import AgencyDeps, Ctx, booking_of
 from .lesc import prior_convictions
 
@@ -115,15 +117,14 @@ def _iso(t: datetime) -> str:
     return t.isoformat()
 
 
-def _record(s: Session, case: CaseRow, actor: str, action: str, kind: EventKind, data: dict,
+def _record(s: Session, case: CaseRow, by: Principal, action: str, kind: EventKind, data: dict,
             at: datetime) -> None:
-    s.add(AuditRow(at=now(), actor=actor, action=action, target=f"case/{case.id}",
-                   data={**data, "at": _iso(at)}))
+    audit.append(s, by, action, f"case/{case.id}", data={**data, "at": _iso(at)})
     s.add(EventRow(transaction_id=case.transaction_id, at=at, actor=Actor.FIELD_OFFICE, kind=kind,
-                   data={**data, "by": actor}))
+                   data={**data, "by": by.name}))
 
 
-def record_outcome(s: Session, case: CaseRow, outcome: str, actor: str, note: str = "",
+def record_outcome(s: Session, case: CaseRow, outcome: str, by: Principal, note: str = "",
                    at: datetime | None = None) -> None:
     """Close the case with ``outcome`` at ``at`` (default now); audited and evented."""
     if outcome not in OUTCOMES:
@@ -131,13 +132,13 @@ def record_outcome(s: Session, case: CaseRow, outcome: str, actor: str, note: st
     at = at or now()
     previous = case.outcome
     case.outcome, case.outcome_at, case.status = outcome, at, "closed"
-    s.add(AuditRow(at=now(), actor=actor, action="record-outcome", target=f"case/{case.id}",
-                   data={"from": previous, "to": outcome, "note": note, "at": _iso(at)}))
+    audit.append(s, by, "record-outcome", f"case/{case.id}",
+                 data={"from": previous, "to": outcome, "note": note, "at": _iso(at)})
     s.add(EventRow(transaction_id=case.transaction_id, at=at, actor=Actor.FIELD_OFFICE,
-                   kind=EventKind.OUTCOME_RECORDED, data={"outcome": outcome, "by": actor, "note": note}))
+                   kind=EventKind.OUTCOME_RECORDED, data={"outcome": outcome, "by": by.name, "note": note}))
 
 
-def record_release(s: Session, case: CaseRow, at: datetime, actor: str) -> dict:
+def record_release(s: Session, case: CaseRow, at: datetime, by: Principal) -> dict:
     """The jail was due to release the person at ``at``.
 
     A hold request the jail honours (or may honour: ``detainer_honoured`` None)
@@ -162,7 +163,7 @@ def record_release(s: Session, case: CaseRow, at: datetime, actor: str) -> dict:
                      "excludes_weekends": excludes, "form": det.get("form"),
                      "reasons": st.reasons[:-1]}
         case.status = HELD
-        _record(s, case, actor, "hold-start", EventKind.HOLD_STARTED, dict(case.hold), at)
+        _record(s, case, by, "hold-start", EventKind.HOLD_STARTED, dict(case.hold), at)
         return dict(case.hold)
     why = ("no hold requested" + (f" ({det.get('request')} request {det.get('form')})"
                                   if det.get("issued") else "")
@@ -171,11 +172,11 @@ def record_release(s: Session, case: CaseRow, at: datetime, actor: str) -> dict:
     case.hold = {"release_at": _iso(at), "lapses_at": None, "excluded_days": [],
                  "declined": requested, "reasons": [why]}
     case.status = RELEASED
-    _record(s, case, actor, "jail-release", EventKind.RELEASED_BY_JAIL, dict(case.hold), at)
+    _record(s, case, by, "jail-release", EventKind.RELEASED_BY_JAIL, dict(case.hold), at)
     return dict(case.hold)
 
 
-def record_custody(s: Session, case: CaseRow, at: datetime, actor: str) -> None:
+def record_custody(s: Session, case: CaseRow, at: datetime, by: Principal) -> None:
     """ICE took custody at ``at`` (from the jail on a hold, or later at large)."""
     if case.custody_at is not None:
         raise OutcomeError(f"case {case.id}: ICE custody already recorded at "
@@ -187,23 +188,26 @@ def record_custody(s: Session, case: CaseRow, at: datetime, actor: str) -> None:
     else:
         where = "no hold in force"
     case.custody_at, case.status = at, IN_CUSTODY
-    _record(s, case, actor, "ice-custody", EventKind.ICE_CUSTODY, {"custody_at": _iso(at),
+    _record(s, case, by, "ice-custody", EventKind.ICE_CUSTODY, {"custody_at": _iso(at),
                                                            "note": where}, at)
 
 
-def sweep_lapsed_holds(s: Session, at: datetime, actor: str) -> list[int]:
-    """Close every honoured hold that has lapsed by ``at`` with no ICE custody:
-    outcome ``detainer-lapsed`` at the lapse time (the person is released).
-    Returns the case ids."""
+def sweep_lapsed_holds(s: Session, at: datetime, by: Principal,
+                       field_office: str | None = None) -> list[int]:
+    """Close every honoured hold (of one field office, if given) that has lapsed by ``at``
+    with no ICE custody: outcome ``detainer-lapsed`` at the lapse time (the person is
+    released). Returns the case ids."""
     closed = []
     q = (select(CaseRow).where(CaseRow.status == HELD, CaseRow.custody_at.is_(None),
                                CaseRow.outcome.is_(None)).order_by(CaseRow.id).with_for_update())
+    if field_office is not None:
+        q = q.where(CaseRow.field_office == field_office)
     for case in s.scalars(q):
         if case.hold is None:   # record_release sets the hold with the status
             raise ValueError(f"case {case.id} is {HELD} but has no hold recorded")
         lapses = datetime.fromisoformat(case.hold["lapses_at"])
         if as_utc(at) >= as_utc(lapses):
-            record_outcome(s, case, hold_clock.LAPSED_OUTCOME, actor,
+            record_outcome(s, case, hold_clock.LAPSED_OUTCOME, by,
                            f"{hold_clock.LAPSED_TEXT} at {_iso(lapses)} (swept at {_iso(at)})",
                            at=lapses)
             closed.append(case.id)

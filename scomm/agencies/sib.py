@@ -26,6 +26,8 @@ from ..clock import now
 from ..domain.jurisdictions import Jurisdictions
 from ..interchange.ebts_rules import FINGER_NAMES
 from ..messages import Actor, CriminalSearch, EventKind, ResponseKind, Step, TxState
+from ..security.access import submission_scope, submits_for
+from ..security.principal import Principal
 from ..storage.tables import EventRow, OutboxRow, TransactionRow
 from .deps import AgencyDeps, Ctx, View
 from .probe import Unusable, extract_fingers, store as probe_store
@@ -44,16 +46,20 @@ def digest_of(raw: bytes) -> str:
 
 
 def receive(s: Session, raw: bytes, filename: str | None = None,
-            digest: str | None = None) -> Receipt:
+            digest: str | None = None, by: Principal | None = None) -> Receipt:
     """Store the submission durably (the caller commits) and queue its intake.
 
-    The same bytes sent again are recognised by their hash: the first
-    transaction is returned and nothing is processed again (the caller keeps two
-    receipts of the same bytes from running at once: ``Hub.receive``).
+    The same bytes sent again by a submitter of the same scope are recognised by their
+    hash: the first transaction is returned and nothing is processed again (the caller
+    keeps two receipts of the same bytes from running at once: ``Hub.receive``). The
+    submitter's scope is kept: intake refuses a file for an agency outside it.
     """
     digest = digest or digest_of(raw)
     filename = _storable_name(filename)
-    first = s.scalars(select(TransactionRow).where(TransactionRow.sha256 == digest)
+    scope = submission_scope(by) if by else None
+    same_scope = (TransactionRow.submitted_scope == scope if scope is not None
+                  else TransactionRow.submitted_scope.is_(None))
+    first = s.scalars(select(TransactionRow).where(TransactionRow.sha256 == digest, same_scope)
                       .order_by(TransactionRow.id).limit(1)).first()
     if first is not None:
         s.add(EventRow(transaction_id=first.id, at=now(), actor=Actor.SIB,
@@ -62,7 +68,8 @@ def receive(s: Session, raw: bytes, filename: str | None = None,
                              "its result stands, nothing processed again"}))
         return Receipt(first.id, digest, duplicate=True, errors=list(first.errors or []))
     tx = TransactionRow(received_at=now(), sha256=digest, raw=raw, filename=filename,
-                        accepted=False, errors=[], state=TxState.RECEIVED)
+                        accepted=False, errors=[], state=TxState.RECEIVED,
+                        submitted_by=by.name if by else None, submitted_scope=scope)
     s.add(tx)
     s.flush()
     s.add(EventRow(transaction_id=tx.id, at=now(), actor=Actor.SIB, kind=EventKind.RECEIVED,
@@ -160,7 +167,8 @@ class Examination:
 
 
 def examine(raw: bytes, *, jurisdictions: Jurisdictions, today: date,
-            min_fingers: int = 8, extractor: str = DEFAULT_EXTRACTOR) -> Examination:
+            min_fingers: int = 8, extractor: str = DEFAULT_EXTRACTOR,
+            submitted_scope: str | None = None) -> Examination:
     """Decode, check and extract one submission (pure: no database)."""
     try:
         t = nist.decode(raw)
@@ -169,6 +177,10 @@ def examine(raw: bytes, *, jurisdictions: Jurisdictions, today: date,
     summary = _booking_summary(t)
     problems = nist.validate_car(t, known_ori=jurisdictions.is_known_ori, today=today,
                                  min_fingers=min_fingers)
+    if t.ori and not submits_for(submitted_scope, t.ori):
+        allowed = (submitted_scope or "").replace(":", " ")
+        problems.append(nist.Problem("Type-1", "1.008 ORI",
+                                     f"the submitter may submit only for {allowed}, not for ORI {t.ori}"))
     problems += [p for p in storage_problems(t, summary) if p not in problems]
     if problems:
         return Examination(t, problems, summary=summary)
@@ -187,7 +199,8 @@ def examine(raw: bytes, *, jurisdictions: Jurisdictions, today: date,
 def _examine(view: View) -> Examination:
     deps = view.deps
     return examine(view.tx.raw, jurisdictions=deps.jurisdictions, today=deps.today(),
-                   min_fingers=deps.min_fingers, extractor=deps.extractor)
+                   min_fingers=deps.min_fingers, extractor=deps.extractor,
+                   submitted_scope=view.tx.submitted_scope)
 
 
 def _apply(ctx: Ctx, exam: Examination) -> None:
@@ -226,8 +239,10 @@ def _tcn_reuse(ctx: Ctx, t: nist.Transaction) -> list[nist.Problem]:
         TransactionRow.submission_key == f"{t.ori}|{t.tcn}")).first()
     if first is None:
         return []
+    what = ("this file was already submitted by another submitter" if first.sha256 == ctx.tx.sha256
+            else "for different content")
     return [nist.Problem("Type-1", "1.009 TCN",
-                         f"TCN {t.tcn} already used by ORI {t.ori} for different content "
+                         f"TCN {t.tcn} already used by ORI {t.ori}: {what} "
                          f"(transaction {first.id}, received {first.received_at:%Y-%m-%d %H:%M})")]
 
 

@@ -18,7 +18,7 @@ from starlette.types import Scope
 
 from ..bootstrap import Hub
 from ..worker import WorkerProcesses, WorkerThread
-from . import dashboard, guards, pages, policies, responses, statistics, transactions
+from . import access, auth, dashboard, guards, pages, policies, responses, statistics, transactions
 from .facts_cache import FactsCache
 
 
@@ -51,6 +51,8 @@ def create_app(hub: Hub, *, workers: int = 0, worker_thread: bool = False) -> Fa
                   responses=responses.APP)
     app.state.hub = hub
     app.state.facts = FactsCache()
+    app.include_router(auth.router)
+    app.include_router(auth.pages_router)
     app.include_router(transactions.router)
     app.include_router(policies.router)
     app.include_router(pages.router)
@@ -59,16 +61,19 @@ def create_app(hub: Hub, *, workers: int = 0, worker_thread: bool = False) -> Fa
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=dashboard.STATIC), name="static")
     guards.install(app, hub.settings.retry_after_seconds)
+    auth.install(app)
 
     def limit_for(scope: Scope) -> int:
         if scope["method"] == "POST" and scope["path"].rstrip("/") == transactions.router.prefix:
             return hub.settings.max_submission_bytes
         return hub.settings.max_request_bytes
     app.add_middleware(guards.RequestGuard, limit_for=limit_for)
+    app.add_middleware(guards.SecurityHeaders)
 
     @app.get("/health", tags=["system"])
     async def health() -> dict[str, Any]:
         """Liveness: answered on the event loop, never behind the chain's work."""
         return {"status": "ok", "time": time.time()}
 
+    access.check(app)
     return app

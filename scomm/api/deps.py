@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the hub, units of work, the facts cache."""
+"""FastAPI dependencies: the hub, a read unit of work, the facts cache (who asks: ``auth``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -24,14 +24,6 @@ def read_session(hub: Annotated[Hub, Depends(get_hub)]) -> Iterator[Session]:
         yield s
 
 
-def write_session(hub: Annotated[Hub, Depends(get_hub)]) -> Iterator[Session]:
-    with hub.db.session() as s:
-        yield s
-
-
 HubDep = Annotated[Hub, Depends(get_hub)]
 SessionDep = Annotated[Session, Depends(read_session)]
-# Committed when the route function returns, before the response is sent: a write the
-# API acknowledges is in the database, and a failed commit is an error answer.
-WriteSessionDep = Annotated[Session, Depends(write_session, scope="function")]
 FactsDep = Annotated[FactsCache, Depends(get_facts_cache)]

@@ -1,40 +1,41 @@
-"""Pages: the transaction list and one transaction's path through the chain."""
+"""Pages: the transaction list and one transaction's path through the chain (signed in:
+the session cookie; the same use cases, scoping and audit as the API)."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
+from ..application import transactions
 from ..messages import EventKind
-from ..storage.tables import TransactionRow
-from ..views import find_transaction, transaction_status, transaction_summary
-from .deps import SessionDep
+from ..security.access import UseCase, allowed
+from .auth import CSRF_COOKIE, PrincipalDep
+from .deps import HubDep
+from .templating import templates
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "web" / "templates"))
 STAGES = [("sib", "SIB intake"), ("cjis", "CJIS"), ("ident", "IDENT"), ("lesc", "LESC"),
           ("field_office", "ICE field office")]
 
 
+def _page(request: Request, principal, name: str, context: dict) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {
+        **context, "principal": principal, "csrf": request.cookies.get(CSRF_COOKIE, "")})
+
+
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, s: SessionDep):
-    rows = [transaction_summary(t) for t in
-            s.scalars(select(TransactionRow).order_by(TransactionRow.id.desc()).limit(500))]
-    return templates.TemplateResponse(request, "list.html", {"rows": rows})
+async def index(request: Request, hub: HubDep, principal: PrincipalDep):
+    rows = await run_in_threadpool(transactions.list_transactions, hub.db, principal, 500)
+    return _page(request, principal, "list.html", {"rows": rows})
 
 
 @router.get("/t/{ref}", response_class=HTMLResponse)
-def detail(ref: str, request: Request, s: SessionDep):
-    t = find_transaction(s, ref)
-    if t is None:
-        raise HTTPException(404, f"no transaction {ref!r}")
-    st = transaction_status(s, t)
+async def detail(ref: str, request: Request, hub: HubDep, principal: PrincipalDep):
+    st = await run_in_threadpool(transactions.read_transaction, hub.db, principal, ref, hub.deps.policy)
     reached = {e["actor"] for e in st["events"]}
-    return templates.TemplateResponse(request, "detail.html", {"t": st, "stages": STAGES, "reached": reached,
-                                                               "matches": _matches(st["events"])})
+    matches = _matches(st["events"]) if allowed(principal, UseCase.READ_MATCH) else {}
+    return _page(request, principal, "detail.html",
+                 {"t": st, "stages": STAGES, "reached": reached, "matches": matches})
 
 
 def _matches(events: list[dict]) -> dict[str, dict]:

@@ -5,7 +5,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Header, Path, Query
+from fastapi import Path, Query
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from ..domain.hold import FIRST_YEAR, LAST_YEAR, check_clock_time
@@ -21,14 +21,10 @@ MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 # The years of a time the hold clock counts, FIRST_YEAR-LAST_YEAR (as written, zone and all).
 CLOCK_YEARS = r"^(197[1-9]|19[89][0-9]|20[0-9][0-9]|21[0-9][0-9])-"
 assert (FIRST_YEAR, LAST_YEAR) == (1971, 2199), "CLOCK_YEARS follows the hold clock's years"
-ACTOR_LENGTH = 80   # audit.actor, policy_entries.created_by
 
 Ref = Annotated[str, Path(min_length=1, max_length=TCN_LENGTH, pattern=r"^[ -~]+$",
                           description="TCN (as sent in 1.009) or transaction id",
                           examples=["1", "TX11030424305392"])]
-ActorHeader = Annotated[str, Header(alias="X-Actor", min_length=1, max_length=ACTOR_LENGTH,
-                                    pattern=TEXT.replace("*", "+"),
-                                    description="who makes the change (audited)")]
 Filename = Annotated[str | None, Query(max_length=255, pattern=TEXT,
                                        description="the file's name, kept with it")]
 

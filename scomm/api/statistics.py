@@ -1,38 +1,37 @@
 """Statistics over HTTP: the monthly table and the oversight figures as JSON, and as pages.
 
-Public output (small counts suppressed) is the default; ``public=false`` gives
-the internal figures, for a caller who says who they are (header X-Actor); each such
-disclosure is audited. (The API, like the rest of this hub, has no authentication: the
-name is declared, not proven.)
+Public output (small counts suppressed) is the default, for anyone; ``public=false`` gives
+the internal figures, to a signed-in auditor; each such disclosure is audited.
 """
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from ..application.statistics import disclose
 from ..statistics import render
 from ..statistics.monthly import MonthlyTable, monthly_table, parse_month
 from ..statistics.oversight import oversight_figures
-from ..storage.audit import record_disclosure
+from .auth import PrincipalDep
 from .deps import FactsDep, HubDep
 from .facts_cache import FactsCache
 from .guards import StrictJSONRoute
-from .params import ACTOR_LENGTH, MONTH, TEXT
-from .responses import DATABASE
+from .params import MONTH
+from .responses import DATABASE, Detail, Responses
 
-router = APIRouter(tags=["statistics"], route_class=StrictJSONRoute, responses=DATABASE)
+INTERNAL: Responses = {
+    401: {"model": Detail, "description": "public=false without a signed-in principal"},
+    403: {"model": Detail, "description": "public=false for a role other than auditor"},
+}
+router = APIRouter(tags=["statistics"], route_class=StrictJSONRoute, responses={**DATABASE, **INTERNAL})
 pages_router = APIRouter(include_in_schema=False)
 
 MonthQ = Annotated[str, Query(pattern=MONTH, description="YYYY-MM", examples=["2011-03"])]
 PublicQ = Annotated[bool, Query(description="suppress small counts (1-9)")]
-ActorH = Annotated[str | None, Header(alias="X-Actor", min_length=1, max_length=ACTOR_LENGTH,
-                                      pattern=TEXT.replace("*", "+"),
-                                      description="who takes internal (public=false) figures; "
-                                      "required for them, and audited")]
 
 
 class MonthlyRowModel(BaseModel):
@@ -95,16 +94,6 @@ def _source(hub) -> str:
     return hub.db.engine.url.render_as_string(hide_password=True)
 
 
-def _disclosure(hub, public: bool, actor: str | None, report: str, params: dict) -> None:
-    """Internal figures name who takes them (X-Actor) and are audited; public ones are not."""
-    if public:
-        return
-    if not actor:
-        raise HTTPException(422, [{"loc": ["header", "X-Actor"], "msg": "internal (public=false) "
-                                   "figures show small counts: say who takes them in X-Actor "
-                                   "(audited)", "type": "missing"}])
-    with hub.db.session() as s:
-        record_disclosure(s, actor, report, params)
 
 
 def _table(hub, cache: FactsCache, month: str, public: bool) -> MonthlyTable:
@@ -125,18 +114,18 @@ def _figures(hub, cache: FactsCache, public: bool) -> list:
 
 
 @router.get("/api/statistics/monthly", response_model=MonthlyTableModel)
-def monthly(hub: HubDep, cache: FactsDep, month: MonthQ, public: PublicQ = True,
-            actor: ActorH = None) -> dict:
+def monthly(hub: HubDep, cache: FactsDep, month: MonthQ, principal: PrincipalDep,
+            public: PublicQ = True) -> dict:
     """The monthly IDENT/IAFIS interoperability table: by state and county, month and
     cumulative, submissions, IDENT matches, ICE custody and removals by level."""
-    _disclosure(hub, public, actor, "monthly", {"month": month, "format": "json"})
+    disclose(hub.db, principal, public, "monthly", {"month": month, "format": "json"})
     return _table(hub, cache, month, public).to_dict()
 
 
 @router.get("/api/statistics/oversight", response_model=OversightModel)
-def oversight(hub: HubDep, cache: FactsDep, public: PublicQ = True, actor: ActorH = None) -> dict:
+def oversight(hub: HubDep, cache: FactsDep, principal: PrincipalDep, public: PublicQ = True) -> dict:
     """Oversight figures, each with its definition and the SQL behind it."""
-    _disclosure(hub, public, actor, "oversight", {"format": "json"})
+    disclose(hub.db, principal, public, "oversight", {"format": "json"})
     figs = _figures(hub, cache, public)
     return {"public": public, "source": _source(hub), "synthetic": True,
             "suppression_rule": render.RULE if public else None,
@@ -144,16 +133,16 @@ def oversight(hub: HubDep, cache: FactsDep, public: PublicQ = True, actor: Actor
 
 
 @pages_router.get("/reports/monthly", response_class=HTMLResponse)
-def monthly_page(hub: HubDep, cache: FactsDep, month: MonthQ,
-                 public: PublicQ = True, actor: ActorH = None) -> HTMLResponse:
-    _disclosure(hub, public, actor, "monthly", {"month": month, "format": "html"})
+def monthly_page(hub: HubDep, cache: FactsDep, month: MonthQ, principal: PrincipalDep,
+                 public: PublicQ = True) -> HTMLResponse:
+    disclose(hub.db, principal, public, "monthly", {"month": month, "format": "html"})
     return HTMLResponse(render.monthly_html(_table(hub, cache, month, public)))
 
 
 @pages_router.get("/reports/oversight", response_class=HTMLResponse)
-def oversight_page(hub: HubDep, cache: FactsDep, public: PublicQ = True,
-                   actor: ActorH = None) -> HTMLResponse:
-    _disclosure(hub, public, actor, "oversight", {"format": "html"})
+def oversight_page(hub: HubDep, cache: FactsDep, principal: PrincipalDep,
+                   public: PublicQ = True) -> HTMLResponse:
+    disclose(hub.db, principal, public, "oversight", {"format": "html"})
     figs = _figures(hub, cache, public)
     return HTMLResponse(render.oversight_html(
         figs, public=public, source=_source(hub),

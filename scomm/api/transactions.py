@@ -16,16 +16,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from ..agencies.field_office import OUTCOMES, OutcomeError, case_for, record_outcome
+from ..agencies.field_office import OUTCOMES
+from ..application import cases, transactions
 from ..bootstrap import Hub
-from ..examiner import FingerComparison, NoComparison, comparison
-from ..messages import FINAL_STATES, ResponseKind, TxState
-from ..storage.tables import ResponseRow, TransactionRow
-from ..views import find_transaction, transaction_status, transaction_summary
-from .deps import HubDep, SessionDep, WriteSessionDep
+from ..examiner import FingerComparison, NoComparison
+from ..messages import FINAL_STATES, TxState
+from ..security.access import UseCase, authorise
+from ..security.principal import Principal
+from ..storage.tables import TransactionRow
+from .auth import SIGNED_IN, PrincipalDep
+from .deps import HubDep
 from .guards import StrictJSONRoute
-from .params import ACTOR_LENGTH, NOTE, TEXT, Filename, Ref
-from .responses import DATABASE, RETRY_AFTER, WRITE, Detail, FieldProblems, conflict, not_found
+from .params import NOTE, Filename, Ref
+from .responses import DATABASE, RETRY_AFTER, WRITE, Detail, FieldProblems, not_found
 
 router = APIRouter(prefix="/transactions", tags=["transactions"], route_class=StrictJSONRoute,
                    responses=DATABASE)
@@ -56,22 +59,20 @@ class BusyOut(BaseModel):
 
 class OutcomeIn(BaseModel):
     outcome: Literal[OUTCOMES] = Field(description="the case's outcome")  # type: ignore[valid-type]
-    by: str = Field(min_length=1, max_length=ACTOR_LENGTH, pattern=TEXT.replace("*", "+"),
-                    description="who records it (audited)", examples=["officer.doe"])
     note: str = Field("", max_length=2000, pattern=NOTE)
 
 
 class OutcomeOut(BaseModel):
     case: int
     outcome: str
-    by: str
+    by: str = Field(description="the signed-in principal who recorded it (audited)")
 
 
 @router.post("", response_model=SubmissionOut, status_code=202,
              responses={200: {"model": SubmissionOut, "description": "duplicate: the first result"},
                         202: {"description": "stored; accepted, or still in intake (see state)"},
                         413: {"model": Detail, "description": "larger than the limit; not stored"},
-                        **WRITE,
+                        **WRITE, **SIGNED_IN,
                         422: {"model": Union[SubmissionOut, FieldProblems, Detail],
                               "description": "rejected (stored, an ERRT sent): every problem "
                               "named in ``errors``; or a query parameter not acceptable (not "
@@ -81,17 +82,18 @@ class OutcomeOut(BaseModel):
                               "not stored; send it again after Retry-After seconds"}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
-async def submit(request: Request, hub: HubDep, response: Response,
+async def submit(request: Request, hub: HubDep, response: Response, principal: PrincipalDep,
                  wait: Annotated[bool, Query(description="wait until the chain is done")] = False,
                  filename: Filename = None) -> Any:
     """Submit one ANSI/NIST-ITL transaction (raw bytes). Stored durably before the answer."""
+    authorise(principal, UseCase.SUBMIT, "transactions")   # before reading the body
     busy = await _busy(request, hub)
     if busy is not None:
         return busy
     request.app.state.submitting = getattr(request.app.state, "submitting", 0) + 1
     try:
         raw = await request.body()    # bounded by the request guard
-        receipt = await run_in_threadpool(hub.receive, raw, filename)
+        receipt = await run_in_threadpool(transactions.receive, hub, principal, raw, filename)
     finally:
         request.app.state.submitting -= 1
     if not receipt.duplicate:
@@ -147,45 +149,34 @@ def _submission(hub: Hub, transaction_id: int, duplicate: bool) -> SubmissionOut
                              errors=[ProblemOut(**e) for e in t.errors or []])
 
 
-@router.get("")
-def list_transactions(s: SessionDep,
+@router.get("", responses=SIGNED_IN)
+def list_transactions(hub: HubDep, principal: PrincipalDep,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
-    """Every stored transaction, accepted or rejected, newest first."""
-    rows = s.scalars(select(TransactionRow).order_by(TransactionRow.id.desc()).limit(limit))
-    return [transaction_summary(t) for t in rows]
+    """The stored transactions the caller may see, accepted or rejected, newest first."""
+    return transactions.list_transactions(hub.db, principal, limit)
 
 
-def _get(s: Any, ref: str) -> TransactionRow:
-    t = find_transaction(s, ref)
-    if t is None:
-        raise HTTPException(404, f"no transaction {ref!r}")
-    return t
+NOT_FOUND = not_found("no such transaction (or none the caller may see)")
 
 
-NOT_FOUND = not_found("no such transaction")
-
-
-@router.get("/{ref}", responses=NOT_FOUND)
-def get_transaction(ref: Ref, s: SessionDep) -> dict[str, Any]:
+@router.get("/{ref}", responses={**SIGNED_IN, **NOT_FOUND})
+def get_transaction(ref: Ref, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
     """Everything that happened to one transaction (by TCN or id)."""
-    return transaction_status(s, _get(s, ref))
+    return transactions.read_transaction(hub.db, principal, ref, hub.deps.policy)
 
 
 @router.get("/{ref}/responses/{kind}", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}},
-                       **not_found("no such transaction, or no such response to it")})
-def get_response(ref: Ref, s: SessionDep,
+            responses={200: {"content": {"application/octet-stream": {}}}, **SIGNED_IN,
+                       **not_found("no such transaction, or no such response to it (a booking "
+                                   "agency gets an IDR only where its state bureau passes IDRs on)")})
+def get_response(ref: Ref, hub: HubDep, principal: PrincipalDep,
                  kind: Annotated[str, Path(pattern=r"^([Ss][Rr][Ee]|[Ee][Rr][Rr][Tt]|[Ii][Dd][Rr]"
                                                    r"|[Ii][Aa][Rr])$",
                                            description="SRE, ERRT, IDR or IAR (any case)")]
                  ) -> Response:
     """A response (SRE, ERRT, IDR, IAR) as the ANSI/NIST bytes that were sent."""
-    t = _get(s, ref)
-    r = s.scalars(select(ResponseRow).where(ResponseRow.transaction_id == t.id,
-                                            ResponseRow.kind == ResponseKind(kind.upper()))).first()
-    if r is None:
-        raise HTTPException(404, f"transaction {ref!r} has no {kind.upper()} response")
-    return Response(r.body, media_type="application/octet-stream")
+    body = transactions.read_response(hub.db, principal, ref, kind, hub.deps.policy)
+    return Response(body, media_type="application/octet-stream")
 
 
 NO_COMPARISON = not_found("no such transaction, no identification in that repository, or that "
@@ -195,42 +186,42 @@ FingerParam = Annotated[Optional[int], Query(ge=1, le=10, description="finger po
                                                                      "best-scoring finger)")]
 
 
-def _comparison(s: Any, ref: str, repository: str, finger: int | None) -> FingerComparison:
+def _comparison(hub: Hub, principal: Principal, ref: str, repository: str,
+                finger: int | None) -> FingerComparison:
     try:
-        return comparison(s, _get(s, ref), repository, finger)
+        return transactions.read_match(hub.db, principal, ref, repository, finger)
     except NoComparison as exc:
         raise HTTPException(404, str(exc)) from None
 
 
-@router.get("/{ref}/matches/{repository}", responses=NO_COMPARISON)
-def get_match(ref: Ref, repository: Repository, s: SessionDep, finger: FingerParam = None) -> dict[str, Any]:
+@router.get("/{ref}/matches/{repository}", responses={**SIGNED_IN, **NO_COMPARISON})
+def get_match(ref: Ref, repository: Repository, hub: HubDep, principal: PrincipalDep,
+              finger: FingerParam = None) -> dict[str, Any]:
     """The finger comparison behind an identification: every finger's score, the pairs of
-    minutiae, the alignment (what the picture draws)."""
-    return _comparison(s, ref, repository, finger).explain()
+    minutiae, the alignment (what the picture draws). Role examiner."""
+    return _comparison(hub, principal, ref, repository, finger).explain()
 
 
 @router.get("/{ref}/matches/{repository}/picture.{fmt}", response_class=Response,
-            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}, **NO_COMPARISON})
-def get_match_picture(ref: Ref, repository: Repository, s: SessionDep,
+            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}, **SIGNED_IN,
+                       **NO_COMPARISON})
+def get_match_picture(ref: Ref, repository: Repository, hub: HubDep, principal: PrincipalDep,
                       fmt: Annotated[Literal["svg", "png"], Path(description="svg or png")],
                       finger: FingerParam = None) -> Response:
     """The probe's finger and the record's side by side, paired minutiae joined, with the
-    alignment and the fused scores (SVG or PNG)."""
-    c = _comparison(s, ref, repository, finger)
+    alignment and the fused scores (SVG or PNG). Role examiner."""
+    c = _comparison(hub, principal, ref, repository, finger)
     return Response(c.draw(fmt), media_type="image/svg+xml" if fmt == "svg" else "image/png")
 
 
 @router.post("/{ref}/outcome", response_model=OutcomeOut,
-             responses={**NOT_FOUND, **conflict("the transaction has no field-office case, or "
-                                                "the write conflicts with stored data")})
-def post_outcome(ref: Ref, body: Annotated[OutcomeIn, Body()], s: WriteSessionDep) -> OutcomeOut:
-    """Record the outcome of the field-office case (audited)."""
-    t = _get(s, ref)
-    case = case_for(s, t.id, for_update=True)
-    if case is None:
-        raise HTTPException(409, f"transaction {ref!r} has no field-office case")
+             responses={**SIGNED_IN, **not_found("no such transaction, or it has no field-office case"),
+                        **WRITE})
+def post_outcome(ref: Ref, body: Annotated[OutcomeIn, Body()], hub: HubDep,
+                 principal: PrincipalDep) -> OutcomeOut:
+    """Record the outcome of the field-office case (audited). Role field-office, in its area."""
     try:
-        record_outcome(s, case, body.outcome, body.by, body.note)
-    except OutcomeError as exc:
+        out = cases.record_outcome(hub.db, principal, ref, body.outcome, body.note)
+    except cases.OutcomeError as exc:
         raise HTTPException(422, str(exc)) from None
-    return OutcomeOut(case=case.id, outcome=body.outcome, by=body.by)
+    return OutcomeOut(case=out["case"], outcome=body.outcome, by=principal.name)

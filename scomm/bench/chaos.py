@@ -37,12 +37,14 @@ from rich.table import Table
 from sqlalchemy import select
 
 from .. import interchange as nist
+from ..application import accounts
 from ..biometrics.synth import subject_tenprint
 from ..bootstrap import Hub, bootstrap
 from ..config import Settings
 from ..domain import ncic
 from ..interchange.images import encode_wsq
 from ..messages import FINAL_STATES, EventKind, ResponseKind, TxState
+from ..security.principal import Role, system
 from ..storage.tables import CaseRow, CriminalSubjectRow, EventRow, OutboxRow, PersonRow, ResponseRow, TransactionRow
 from ..world.people import Person
 from ..world.prints import parallel_map
@@ -107,6 +109,9 @@ class Run:
     kills: Counter = field(default_factory=Counter)
     seen_pids: set[int] = field(default_factory=set)
     stop: threading.Event = field(default_factory=threading.Event)
+    client_id: str = ""           # the livescan station's OAuth2 client credentials
+    client_secret: str = ""
+    token: str = ""
 
 
 # ---------------------------------------------------------------- the bookings
@@ -225,7 +230,21 @@ def _servers_up(run: Run) -> list[Child]:
     return [c for c in run.children if c.role == "server" and _alive(c)]
 
 
+def _bearer(run: Run, client: httpx.Client, port: int | None, renew: bool = False) -> dict[str, str]:
+    """The livescan station's bearer token (client credentials), asked again when refused."""
+    with run.lock:
+        if run.token and not renew:
+            return {"Authorization": f"Bearer {run.token}"}
+    r = client.post(f"http://127.0.0.1:{port}/auth/token", timeout=60, data={
+        "grant_type": "client_credentials", "client_id": run.client_id, "client_secret": run.client_secret})
+    r.raise_for_status()
+    with run.lock:
+        run.token = r.json()["access_token"]
+        return {"Authorization": f"Bearer {run.token}"}
+
+
 def submit_http(run: Run, work: queue.Queue[Booking], client: httpx.Client) -> None:
+    renew = False
     while True:
         try:
             b = work.get_nowait()
@@ -239,8 +258,9 @@ def submit_http(run: Run, work: queue.Queue[Booking], client: httpx.Client) -> N
             c = random.choice(servers)
             params = {"filename": f"chaos{b.index}.an2", "wait": str(b.via == "http-wait").lower()}
             try:
+                headers = _bearer(run, client, c.port, renew)
                 r = client.post(f"http://127.0.0.1:{c.port}/transactions", content=b.raw,
-                                params=params, timeout=600)
+                                params=params, timeout=600, headers=headers)
             except httpx.HTTPError:
                 with run.lock:
                     run.retries["connection"] += 1
@@ -248,6 +268,9 @@ def submit_http(run: Run, work: queue.Queue[Booking], client: httpx.Client) -> N
                 continue
             with run.lock:
                 run.answers[r.status_code] += 1
+            renew = r.status_code == 401      # the token expired (15 minutes): ask again
+            if renew:
+                continue
             if r.status_code == 503:
                 with run.lock:
                     run.retries["503"] += 1
@@ -495,7 +518,10 @@ def run(cfg: ChaosConfig, progress: Callable[[str], None] = lambda _m: None) -> 
     url = cfg.database or f"sqlite:///{workdir / 'chaos.db'}"
     hub = bootstrap(Settings(database_url=url))
     bookings = make_bookings(hub, cfg, progress)
-    r = Run(cfg, url, workdir, bookings)
+    with hub.db.session() as s:
+        station = accounts.add_client(s, system("chaos"), "chaos-livescan", accounts.Binding(
+            Role.BOOKING_AGENCY, ori=hub.deps.jurisdictions.sheriff_ori(COUNTY)), hub.deps.jurisdictions)
+    r = Run(cfg, url, workdir, bookings, client_id=station.client_id, client_secret=station.client_secret)
     r.children = ([Child("server", i, _free_port()) for i in range(cfg.servers)]
                   + [Child("worker", i) for i in range(cfg.workers)])
     progress(f"starting {cfg.servers} server(s) and {cfg.workers} worker(s) on "

@@ -21,11 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..agencies import field_office as fo
+from ..security.principal import system
 from ..storage.tables import CaseRow, TransactionRow
 from ..world.people import rng_for
 from .parameters import LEVEL_OF, Parameters
 
-ACTOR = "simulation"
+ACTOR = system("simulation")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from ..domain.jurisdictions import Jurisdictions
 from .counts import tally, tally_by
 from .facts import LEVELS, BookingFact
 from .oversight import Figure, oversight_figures
+from .suppression import suppress
 
 FIRST_MONTH = "2008-10"   # Secure Communities' first activation (Harris County, 2008-10-27)
 
@@ -162,3 +163,56 @@ def dashboard_data(facts: list[BookingFact], j: Jurisdictions, month: str | None
         "oversight": {"figures": [figure_dict(f) for f in oversight_figures(upto, j, public=True)]},
         "levels": list(LEVELS),
     }
+
+
+def public_view(data: dict) -> dict:
+    """The dashboard's data for anyone: every count of 1-9 hidden (None), and enough others
+    (complementary) that no hidden count follows from the totals shown in the same answer
+    (counties and months add up to the national figures; levels to removals). Rates whose
+    parts are hidden are hidden too, and the oversight figures whenever anything is (their
+    numerators are counts of the same bookings); ``suppressed`` names each hidden cell and why.
+    Like the monthly table, one answer is protected on its own: the difference between two
+    months' answers is not."""
+    month, levels = data["month"], data["levels"]
+    counties, nat = data["county_stats"], data["national"]
+    upto = [r for r in data["series"] if r["month"] <= month]
+    values: dict[tuple, int] = {("n", "s"): nat["submissions"], ("n", "m"): nat["ident_matches"],
+                                ("n", "r"): nat["removed"]}
+    values.update({("n", "r", lv): nat["removed_by_level"][lv] for lv in levels})
+    for f, c in counties.items():
+        values[("c", f, "s")], values[("c", f, "m")] = c["submissions"], c["matches"]
+    for r in data["series"]:
+        values[("t", r["month"], "s")], values[("t", r["month"], "m")] = r["submissions"], r["ident_matches"]
+        values.update({("t", r["month"], "r", lv): r["removed"][lv] for lv in levels})
+    equations: list[tuple[tuple, list[tuple]]] = [
+                 (("n", "s"), [("c", f, "s") for f in counties]), (("n", "m"), [("c", f, "m") for f in counties]),
+                 (("n", "s"), [("t", r["month"], "s") for r in upto]),
+                 (("n", "m"), [("t", r["month"], "m") for r in upto]),
+                 (("n", "r"), [("n", "r", lv) for lv in levels])]
+    equations += [(("n", "r", lv), [("t", r["month"], "r", lv) for r in upto]) for lv in levels]
+    marks = suppress(values, equations)
+
+    def shown(key: tuple) -> int | None:
+        return None if key in marks else values[key]
+
+    def rate(m: tuple, s: tuple) -> float | None:
+        return None if m in marks or s in marks else per_thousand(values[m], values[s])
+
+    out = dict(data)
+    if marks:   # a figure's counts are the same counts, seen from another side: hide them too
+        out["oversight"] = {"figures": [
+            {**f, "value": None, "numerator": None, "denominator": None, "value_suppressed": True,
+             "note": "hidden: with the counts shown beside it, it would give a suppressed count away"}
+            for f in data["oversight"]["figures"]]}
+    out["public"] = True
+    out["suppressed"] = {"/".join(map(str, k)): why for k, why in sorted(marks.items(), key=str)}
+    out["county_stats"] = {f: {"submissions": shown(("c", f, "s")), "matches": shown(("c", f, "m")),
+                               "per_1000": rate(("c", f, "m"), ("c", f, "s"))} for f in counties}
+    out["national"] = {"submissions": shown(("n", "s")), "ident_matches": shown(("n", "m")),
+                       "per_1000": rate(("n", "m"), ("n", "s")), "removed": shown(("n", "r")),
+                       "removed_by_level": {lv: shown(("n", "r", lv)) for lv in levels}}
+    out["series"] = [{"month": r["month"], "submissions": shown(("t", r["month"], "s")),
+                      "ident_matches": shown(("t", r["month"], "m")),
+                      "removed": {lv: shown(("t", r["month"], "r", lv)) for lv in levels}}
+                     for r in data["series"]]
+    return out

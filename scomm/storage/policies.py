@@ -2,7 +2,7 @@
 
 Rows are never edited: adding an entry with the key (scope, topic, date) or the
 id of an active user entry retires that row and adds a new one, so the policy's
-own history stays readable. Every change writes an ``AuditRow`` (action
+own history stays readable. Every change is audited (action
 ``policy-add``, ``policy-override`` or ``policy-retire``, target
 ``policy/<entry id>``, data ``{"before", "after"}``).
 """
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from ..clock import now
 from ..domain.agreements import PolicyEntry, load_entries
 from ..domain.policyset import MAX_ID, MAX_KEY, PolicySet, parse_entry, stored_key
+from ..security.principal import Principal
+from . import audit
 from .tables import AuditRow, PolicyEntryRow
 
 TARGET = "policy/"
@@ -46,14 +48,12 @@ def _active(s: Session) -> list[PolicyEntryRow]:
                           .order_by(PolicyEntryRow.id)))
 
 
-def add_entry(s: Session, entry: Mapping[str, Any], actor: str,
+def add_entry(s: Session, entry: Mapping[str, Any], by: Principal,
               at: datetime | None = None) -> PolicyEntry:
     """Validate and store one user entry (``PolicyFileError`` names every problem).
 
     It overrides an active user entry with the same key or id (retired), or a
     packaged entry with the same key (laid over it); otherwise it is added."""
-    if not actor.strip():
-        raise ValueError("an actor is required (who makes the change)")
     e = parse_entry(entry, origin="user")
     at = at or now()
     key = entry_key(e)
@@ -62,13 +62,13 @@ def add_entry(s: Session, entry: Mapping[str, Any], actor: str,
     before = replaced[-1].entry if replaced else packaged.to_dict() if packaged else None
     for r in replaced:
         r.retired_at = at
-    s.add(PolicyEntryRow(entry=e.to_dict(), entry_key=key, created_at=at, created_by=actor))
-    s.add(AuditRow(at=at, actor=actor, action="policy-override" if before else "policy-add",
-                   target=f"{TARGET}{e.id}", data={"before": before, "after": e.to_dict()}))
+    s.add(PolicyEntryRow(entry=e.to_dict(), entry_key=key, created_at=at, created_by=by.name))
+    audit.append(s, by, "policy-override" if before else "policy-add", f"{TARGET}{e.id}",
+                 data={"before": before, "after": e.to_dict()})
     return e
 
 
-def retire_entry(s: Session, entry_id: str, actor: str, at: datetime | None = None) -> PolicyEntry:
+def retire_entry(s: Session, entry_id: str, by: Principal, at: datetime | None = None) -> PolicyEntry:
     """Retire the active user entry ``entry_id`` (packaged entries are overridden, not
     retired: add an entry with the same key)."""
     rows = [r for r in _active(s) if r.entry.get("id") == entry_id]
@@ -81,8 +81,7 @@ def retire_entry(s: Session, entry_id: str, actor: str, at: datetime | None = No
     for r in rows:
         r.retired_at = at
     before = rows[-1].entry
-    s.add(AuditRow(at=at, actor=actor, action="policy-retire", target=f"{TARGET}{entry_id}",
-                   data={"before": before, "after": None}))
+    audit.append(s, by, "policy-retire", f"{TARGET}{entry_id}", data={"before": before, "after": None})
     return PolicyEntry.from_dict(before, origin="user")
 
 

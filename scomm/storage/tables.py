@@ -52,6 +52,9 @@ class TransactionRow(Base):
     booking_date: Mapped[date | None] = mapped_column(Date)
     booking: Mapped[dict | None] = mapped_column(JSON)  # decoded Type-2 summary
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who submitted it, and what it may submit for (security.access.submission_scope).
+    submitted_by: Mapped[str | None] = mapped_column(String(80))
+    submitted_scope: Mapped[str | None] = mapped_column(String(20))
 
 
 class ProbeFingerRow(Base):
@@ -190,15 +193,74 @@ class CaseRow(Base):
 
 
 class AuditRow(Base):
-    """Who changed what, when (outcomes, policy changes, disclosures)."""
+    """Who did or saw what, when, from where, with what outcome (AU-3); each entry chained
+    to the one before by its hash (``security/audit_chain.py``). Only ever inserted."""
 
     __tablename__ = "audit"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))   # UTC, to 1/100 s
+    actor: Mapped[str] = mapped_column(String(80))                  # the principal's name
+    role: Mapped[str | None] = mapped_column(String(20))
+    ori: Mapped[str | None] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(80))
+    outcome: Mapped[str | None] = mapped_column(String(20))         # success | denied | failure
+    source: Mapped[str | None] = mapped_column(String(64))          # network address, or cli
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+# --- accounts ---------------------------------------------------------------
+class AccountRow(Base):
+    """A person's account: one role, bound to an ORI, a state or a field office if the role
+    is scoped; argon2id password and TOTP enforced for every account."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    ori: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[str | None] = mapped_column(String(2))
+    field_office: Mapped[str | None] = mapped_column(String(8))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)     # a code is good once
+    failures: Mapped[list] = mapped_column(JSON, default=list)      # recent failed sign-ins (ISO)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(80))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClientRow(Base):
+    """A machine client (a livescan station, a jail system): OAuth2 client credentials,
+    bound to one ORI; the secret is stored as its SHA-256."""
+
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20))
+    ori: Mapped[str | None] = mapped_column(String(20))
+    secret_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(80))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TokenRow(Base):
+    """A bearer token issued at sign-in, stored as its SHA-256: it ends at ``expires_at``,
+    after ``idle_until`` passes unused (people), or when revoked."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    idle_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PolicyEntryRow(Base):

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from ..application import accounts
+from ..security.principal import Role, system
 from ..storage.tables import CaseRow, EventRow, PersonRow, ResponseRow, TransactionRow
 from .booking import BookingOrder, make_car, tcn_for
 from .prints import parallel_map
@@ -143,3 +145,37 @@ def print_summary(console: Console, m: dict, total_seconds: float) -> None:
 
 def _fmt(d: dict) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(d.items(), key=lambda kv: str(kv[0]))) or "-"
+
+
+DEMO_ACCOUNTS = (("demo-admin", Role.ADMIN), ("demo-examiner", Role.EXAMINER),
+                 ("demo-auditor", Role.AUDITOR), ("demo-policy", Role.POLICY_ADMIN))
+
+
+def demo_accounts(hub) -> list[tuple[str, str, str, str]]:
+    """The demo's accounts (name, role, password, TOTP secret): made, or on a second run
+    given a new password and secret (the old ones were printed before)."""
+    by = system("demo")
+    out = []
+    with hub.db.session() as s:
+        existing = {a["name"] for a in accounts.list_accounts(s, by)}
+        for name, role in DEMO_ACCOUNTS:
+            if name in existing:
+                password = accounts.reset_password(s, by, name)
+                secret, _ = accounts.reset_mfa(s, by, name)
+            else:
+                u = accounts.add_user(s, by, name, accounts.Binding(role), hub.deps.jurisdictions)
+                password, secret = u.password, u.totp_secret
+            out.append((name, str(role), password, secret))
+    return out
+
+
+def print_accounts(console: Console, rows: list[tuple[str, str, str, str]], base: str) -> None:
+    t = Table(title=f"sign in at {base}/sign-in (a code: add the secret to an authenticator app, or run "
+                    "the line below the table)")
+    for col in ("account", "role", "password", "TOTP secret"):
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*row)
+    console.print(t)
+    console.print(f"current code: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{rows[0][3]}').now())\" "
+                  "(each account: its own secret)")

@@ -10,6 +10,7 @@ from scomm.api.app import create_app
 from scomm.world.booking import BookingOrder, make_car
 from scomm.world.stream import person_of
 
+from ..accounts import county_roles
 from .conftest import ACTIVE_2008, person
 
 
@@ -19,47 +20,61 @@ def client(hub):
         yield c
 
 
-def test_submit_follow_and_record_outcome(hub, client):
+@pytest.fixture(scope="module")
+def who(hub):
+    return county_roles(hub, ACTIVE_2008)
+
+
+def test_submit_follow_and_record_outcome(hub, client, who):
     p = person(hub, "noncitizen")
     order = BookingOrder(person_of(p), hub.deps.jurisdictions.sheriff_ori(ACTIVE_2008),
                          date(2011, 3, 4), ("3562",), impression=501)
     raw = make_car(order)
     r = client.post("/transactions?wait=true&filename=api.an2", content=raw,
-                    headers={"content-type": "application/octet-stream"})
+                    headers={"content-type": "application/octet-stream", **who["agency"]})
     assert r.status_code == 202, r.text
     tcn = r.json()["tcn"]
-    st = client.get(f"/transactions/{tcn}").json()
+    st = client.get(f"/transactions/{tcn}", headers=who["office"]).json()
     assert st["state"] == "done" and st["ident"]["match"] and st["level"]
-    idr = client.get(f"/transactions/{tcn}/responses/IDR")
+    assert client.get(f"/transactions/{tcn}", headers=who["agency"]).json()["level"] is None   # not the jail's
+    idr = client.get(f"/transactions/{tcn}/responses/IDR", headers=who["bureau"])
     assert idr.status_code == 200 and idr.content.startswith(b"1.001:")
-    again = client.post("/transactions", content=raw)
+    again = client.post("/transactions", content=raw, headers=who["agency"])
     assert again.status_code == 200 and again.json()["duplicate"]
-    out = client.post(f"/transactions/{tcn}/outcome", json={"outcome": "returned", "by": "api.test"})
+    out = client.post(f"/transactions/{tcn}/outcome", json={"outcome": "returned"}, headers=who["office"])
     assert out.status_code == 200, out.text
-    assert client.get(f"/transactions/{tcn}").json()["case"]["outcome"] == "returned"
-    bad = client.post(f"/transactions/{tcn}/outcome", json={"outcome": "nope", "by": "x"})
+    assert out.json()["by"] == "t-field-office-" + who_office(hub)
+    assert client.get(f"/transactions/{tcn}", headers=who["office"]).json()["case"]["outcome"] == "returned"
+    bad = client.post(f"/transactions/{tcn}/outcome", json={"outcome": "nope"}, headers=who["office"])
     assert bad.status_code == 422
+    assert client.post(f"/transactions/{tcn}/outcome", json={"outcome": "removed"},
+                       headers=who["agency"]).status_code == 403
 
 
-def test_rejection_names_every_problem(client):
-    r = client.post("/transactions", content=b"\x00\x01 not ansi/nist")
+def who_office(hub) -> str:
+    return hub.deps.jurisdictions.county(ACTIVE_2008).field_office
+
+
+def test_rejection_names_every_problem(client, who):
+    r = client.post("/transactions", content=b"\x00\x01 not ansi/nist", headers=who["agency"])
     assert r.status_code == 422
     body = r.json()
     assert not body["accepted"] and body["errors"][0]["reason"]
 
 
-def test_list_pages_and_openapi(client):
-    assert client.get("/transactions").status_code == 200
-    assert "Transactions" in client.get("/").text
-    first = client.get("/transactions").json()[0]
-    page = client.get(f"/t/{first['id']}")
+def test_list_pages_and_openapi(client, who):
+    ex = who["examiner"]
+    assert client.get("/transactions", headers=ex).status_code == 200
+    assert "Transactions" in client.get("/", headers=ex).text
+    first = client.get("/transactions", headers=ex).json()[0]
+    page = client.get(f"/t/{first['id']}", headers=ex)
     assert page.status_code == 200 and 'id="path"' in page.text
     spec = client.get("/openapi.json").json()
     assert "/transactions" in spec["paths"] and "/transactions/{ref}/outcome" in spec["paths"]
-    assert client.get("/transactions/nonexistent").status_code == 404
+    assert client.get("/transactions/nonexistent", headers=ex).status_code == 404
 
 
-def test_an_identification_is_drawn_for_the_examiner(hub, client):
+def test_an_identification_is_drawn_for_the_examiner(hub, client, who):
     """The comparison behind a CJIS identification: JSON, SVG and PNG agree with the engine's
     recorded pairs, both prints are shown, and the pairs line up under the recorded alignment."""
     import math
@@ -73,7 +88,8 @@ def test_an_identification_is_drawn_for_the_examiner(hub, client):
     p = person(hub, "noncitizen")
     order = BookingOrder(person_of(p), hub.deps.jurisdictions.sheriff_ori(ACTIVE_2008),
                          date(2011, 5, 6), ("2303",), impression=502)
-    tcn = client.post("/transactions?wait=true", content=make_car(order)).json()["tcn"]
+    tcn = client.post("/transactions?wait=true", content=make_car(order), headers=who["agency"]).json()["tcn"]
+    client.headers.update(who["examiner"])
     st = client.get(f"/transactions/{tcn}").json()
     assert st["cjis"]["identified"]
     m = client.get(f"/transactions/{tcn}/matches/cjis").json()
@@ -112,3 +128,4 @@ def test_an_identification_is_drawn_for_the_examiner(hub, client):
     missing = client.get(f"/transactions/{tcn}/matches/cjis?finger=11")
     assert missing.status_code == 422
     assert client.get("/transactions/nonexistent/matches/cjis").status_code == 404
+    client.headers.pop("Authorization")

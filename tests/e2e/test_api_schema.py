@@ -18,10 +18,11 @@ Checks are left out where they cannot hold, and only there:
   operations whose inputs the schema cannot fully describe: POST /transactions (the
   body is ANSI/NIST bytes, judged by intake: an invalid file is rejected with 422 and
   an ERRT, by design), POST /api/policies (rules across fields: a state's counties,
-  the value a topic takes), GET /api/statistics/* (X-Actor is required with
-  public=false only); and for a request whose path value schemathesis did not send as
-  it generated it (a generated "%ff" or "%08" reaches the app decoded, as U+FFFD or a
-  control character, which the schema does not allow).
+  the value a topic takes), GET /api/statistics/* (internal figures, public=false, are
+  for the auditor only), POST /auth/token (which fields a grant needs); and for a
+  request whose path value schemathesis did not send as it generated it (a generated
+  "%ff" or "%08" reaches the app decoded, as U+FFFD or a control character, which the
+  schema does not allow).
 The tests after the schemathesis run send what its generator does not (lone
 surrogates, text that is not UTF-8, values past a column's length) and check that
 both backends give the same 4xx, naming the field.
@@ -47,6 +48,7 @@ from scomm.storage.tables import PolicyEntryRow
 from scomm.world.booking import BookingOrder, make_car
 from scomm.world.stream import person_of
 
+from ..accounts import bearer, for_path
 from .conftest import ACTIVE_2008, person, world_of_its_own
 
 MAX_EXAMPLES = 30
@@ -107,16 +109,19 @@ def _not_sent_as_generated(case) -> bool:
 
 # See the module's docstring for why, and why only these.
 NOT_ALL_VALID_DATA_IS_ACCEPTED = {"POST /transactions", "POST /api/policies",
-                                  "GET /api/statistics/monthly", "GET /api/statistics/oversight"}
+                                  "GET /api/statistics/monthly", "GET /api/statistics/oversight",
+                                  "POST /auth/token"}
 
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case, api_app):
+def test_api_conforms_to_its_schema(case, api_hub, api_app):
+    """Each operation called by a role the access table lets run it (on the booking's county)."""
     excluded = []
     if case.operation.label in NOT_ALL_VALID_DATA_IS_ACCEPTED or _not_sent_as_generated(case):
         excluded.append(schemathesis.checks.positive_data_acceptance)
-    case.call_and_validate(app=api_app, excluded_checks=excluded)
+    headers = for_path(api_hub, case.operation.method, case.operation.path, ACTIVE_2008)
+    case.call_and_validate(app=api_app, headers=headers, excluded_checks=excluded)
 
 
 # ---------------------------------------------------------------- what the generator does not send
@@ -127,8 +132,13 @@ def client(api_app):
         yield c
 
 
-ACTOR = {"X-Actor": "schema.test"}
-JSON = {**ACTOR, "content-type": "application/json"}
+def who(hub, path: str) -> dict[str, str]:
+    """A role that may send ``path`` (the answer is then about the values sent)."""
+    if "/audit" in path:
+        return bearer(hub, "auditor")
+    if "/cases/" in path or "outcome" in path or "sweep" in path:
+        return bearer(hub, "field-office", field_office=hub.deps.jurisdictions.county(ACTIVE_2008).field_office)
+    return bearer(hub, "examiner" if path.startswith("/transactions") else "policy-admin")
 
 
 def entry(**kw) -> dict:
@@ -155,7 +165,7 @@ def fields_of(r) -> set[str]:
 ])
 def test_json_that_is_not_unicode_text_is_422(client, api_hub, path, body):
     before = stored_entries(api_hub)
-    r = client.post(path, content=body, headers=JSON)
+    r = client.post(path, content=body, headers={**who(api_hub, path), "content-type": "application/json"})
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["type"] == "json_invalid"
     assert stored_entries(api_hub) == before
@@ -181,7 +191,7 @@ def test_json_that_is_not_unicode_text_is_422(client, api_hub, path, body):
 def test_a_policy_entry_past_what_is_stored_is_422_naming_the_field(client, api_hub, bad, field):
     """The same answer on SQLite (which would store it) and PostgreSQL (which would not)."""
     before = stored_entries(api_hub)
-    r = client.post("/api/policies", json=[entry(**bad)], headers=ACTOR)
+    r = client.post("/api/policies", json=[entry(**bad)], headers=who(api_hub, "/api/policies"))
     assert r.status_code == 422, r.text
     assert f"[0].{field}" in fields_of(r), r.json()
     assert stored_entries(api_hub) == before
@@ -189,11 +199,11 @@ def test_a_policy_entry_past_what_is_stored_is_422_naming_the_field(client, api_
 
 def test_an_entry_of_many_counties_with_an_id_is_stored_alike(client, api_hub):
     counties = [f"48{n:03d}" for n in range(1, 25, 2)]   # 12: its key is 106 characters
-    r = client.post("/api/policies", json=entry(counties=counties, id="TX-twelve-counties"),
-                    headers=ACTOR)
+    admin = who(api_hub, "/api/policies")
+    r = client.post("/api/policies", json=entry(counties=counties, id="TX-twelve-counties"), headers=admin)
     assert r.status_code == 201, r.text
     assert r.json()[0]["counties"] == counties
-    assert client.delete("/api/policies/entries/TX-twelve-counties", headers=ACTOR).status_code == 200
+    assert client.delete("/api/policies/entries/TX-twelve-counties", headers=admin).status_code == 200
 
 
 @pytest.mark.parametrize("method,path,kw,status,says", [
@@ -211,8 +221,8 @@ def test_an_entry_of_many_counties_with_an_id_is_stored_alike(client, api_hub):
     ("delete", "/api/policies/entries/" + "x" * 73, {}, 422, "entry_id"),
     ("get", "/transactions/1/responses/XYZ", {}, 422, "kind"),
 ])
-def test_out_of_bounds_is_4xx_with_the_reason(client, method, path, kw, status, says):
-    r = getattr(client, method)(path, headers=ACTOR, **kw)
+def test_out_of_bounds_is_4xx_with_the_reason(client, api_hub, method, path, kw, status, says):
+    r = getattr(client, method)(path, headers=who(api_hub, path), **kw)
     assert r.status_code == status, r.text
     assert says in r.text
 

@@ -131,13 +131,29 @@ def _expected_activated_paths(hub, month: str) -> int:
     return n
 
 
+def sign_in(page, base: str, user) -> None:
+    """Through the sign-in form: password and the authenticator's current code."""
+    from scomm.clock import now
+    from scomm.security.credentials import totp_now
+    page.goto(f"{base}/sign-in?next=/dashboard")
+    page.fill('input[name="username"]', user.name)
+    page.fill('input[name="password"]', user.password)
+    page.fill('input[name="totp"]', totp_now(user.totp_secret, now()))
+    page.click('button[type="submit"]')
+    page.wait_for_selector("#signed-in")
+    assert page.locator("#signed-in").inner_text() == f"{user.name} (auditor)"
+
+
 def test_dashboard_renders_the_right_numbers(served, browser):
+    """The internal figures, for a signed-in auditor, against what was written."""
+    from ..accounts import new_account
     base, hub, spec = served
     page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    sign_in(page, base, new_account(hub, "auditor", name="dashboard-auditor"))
     requests, errors = [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/dashboard")
+    page.goto(f"{base}/dashboard?public=false")
     page.wait_for_selector('#map[data-ready="1"]', timeout=30_000)
     assert page.locator("path.county").count() == 3142          # us-atlas 2017 counties
 
@@ -224,3 +240,55 @@ def test_dashboard_json_rejects_a_bad_month(served):
     assert d["month"] == "2010-06" and len(d["counties"]) == 3147
     lean = httpx.get(f"{base}/api/dashboard", params={"month": "2010-06", "counties": "false"}).json()
     assert lean["counties"] is None and lean["county_stats"] == d["county_stats"]
+
+
+def test_the_public_dashboard_shows_no_small_count(served, browser):
+    base, _hub, _spec = served
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/dashboard")
+    page.wait_for_selector('#map[data-ready="1"]', timeout=30_000)
+    shown = page.evaluate("() => Array.from(document.querySelectorAll('.chart [data-value]'), "
+                          "e => e.dataset.value)")
+    assert shown and not [v for v in shown if v and 0 < float(v) < 10]
+    counties = page.evaluate("() => Array.from(document.querySelectorAll('path.county'), "
+                             "p => [p.dataset.submissions, p.dataset.matches, p.dataset.suppressed])")
+    assert not [c for c in counties if any(v and 0 < float(v) < 10 for v in c[:2])]
+    assert any(c[2] == "1" for c in counties)                 # some county is suppressed, and marked
+    assert page.locator('[data-legend="suppressed"]').count() == 0   # activation mode: no such colour
+    assert not errors
+    page.close()
+
+
+def test_sign_in_with_totp_then_the_pages_then_sign_out(served, browser):
+    """The transaction list needs a signed-in principal: the browser is sent to the form,
+    signs in with password and authenticator code, sees the list, signs out."""
+    from scomm.clock import now
+    from scomm.security.credentials import totp_now
+
+    from ..accounts import new_account
+
+    base, hub, _spec = served
+    user = new_account(hub, "examiner", name="browser-examiner")
+    page = browser.new_page()
+    page.goto(f"{base}/")
+    assert page.url.startswith(f"{base}/sign-in")
+    page.fill('input[name="username"]', user.name)
+    page.fill('input[name="password"]', "not the password")
+    page.fill('input[name="totp"]', totp_now(user.totp_secret, now()))
+    page.click('button[type="submit"]')
+    assert page.locator("#sign-in-error").inner_text() == "invalid credentials"
+    page.fill('input[name="username"]', user.name)
+    page.fill('input[name="password"]', user.password)
+    page.fill('input[name="totp"]', totp_now(user.totp_secret, now()))
+    page.click('button[type="submit"]')
+    page.wait_for_selector("#transactions")
+    assert page.url == f"{base}/" and page.locator("#signed-in").inner_text() == "browser-examiner (examiner)"
+    cookie = next(c for c in page.context.cookies() if c["name"] == "scomm_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    page.click('header button[type="submit"]')
+    page.wait_for_selector("#sign-in")
+    page.goto(f"{base}/")
+    assert page.url.startswith(f"{base}/sign-in")
+    page.close()

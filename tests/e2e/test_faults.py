@@ -22,14 +22,23 @@ from scomm.interchange.images import encode_wsq
 from scomm.messages import TxState
 from scomm.storage.tables import AuditRow, PolicyEntryRow, ResponseRow, TransactionRow
 
+from ..accounts import bearer
+
 ORI = "TX201SO00"
 BEYOND_64_BITS = str(2**63)
 
 
 @pytest.fixture(scope="module")
 def client(hub):
-    with TestClient(create_app(hub, worker_thread=True)) as c:
+    with TestClient(create_app(hub, worker_thread=True), headers=bearer(hub, "state-bureau", state="TX")) as c:
         yield c
+
+
+def role_for(hub, path: str) -> dict[str, str]:
+    """A signed-in role that may run ``path`` (so that the answer is about the identifier)."""
+    if "/cases/" in path or path.endswith("/outcome"):
+        return bearer(hub, "field-office", field_office="HOU")
+    return bearer(hub, "examiner")
 
 
 @pytest.fixture(scope="module")
@@ -54,20 +63,20 @@ def count(hub, table) -> int:
     ("get", "/t/{ref}", None),
     ("get", "/api/cases/{ref}", None),
     ("get", "/transactions/{ref}/responses/SRE", None),
-    ("post", "/transactions/{ref}/outcome", {"outcome": "removed", "by": "faults.test"}),
+    ("post", "/transactions/{ref}/outcome", {"outcome": "removed"}),
     ("post", "/api/cases/{ref}/release", {"at": "2012-03-02T17:00:00"}),
 ])
 @pytest.mark.parametrize("ref", [BEYOND_64_BITS, str(2**31), "9" * 40, "x" * 41, "%00", "%C2%B2"])
-def test_identifiers_out_of_range_are_4xx_never_500(client, method, path, body, ref):
-    r = getattr(client, method)(path.format(ref=ref), headers={"X-Actor": "faults.test"},
+def test_identifiers_out_of_range_are_4xx_never_500(hub, client, method, path, body, ref):
+    r = getattr(client, method)(path.format(ref=ref), headers=role_for(hub, path),
                                 **({"json": body} if body else {}))
     assert 400 <= r.status_code < 500, (r.status_code, r.text)
     assert r.json()["detail"]
 
 
-def test_a_release_time_the_hold_clock_cannot_count_is_422(client):
+def test_a_release_time_the_hold_clock_cannot_count_is_422(hub, client):
     r = client.post("/api/cases/1/release", json={"at": "9999-12-31T23:00:00"},
-                    headers={"X-Actor": "faults.test"})
+                    headers=role_for(hub, "/api/cases/"))
     assert r.status_code == 422 and "1971-2199" in r.text
 
 
@@ -84,13 +93,16 @@ def test_identifiers_the_database_would_refuse_get_an_errt_naming_the_field(hub,
     assert any(problem in e["reason"] for e in t.errors), t.errors
 
 
-def test_a_policy_actor_longer_than_its_column_is_refused_and_nothing_is_stored(hub, client):
+def test_a_policy_from_a_role_that_may_not_is_refused_stores_nothing_and_is_audited(hub, client):
     entry = {"id": "IL-TEST-actor", "state": "IL", "topic": "opt_out", "value": "requested",
              "effective_from": "2011-05-04", "source": "test"}
     before = count(hub, PolicyEntryRow), count(hub, AuditRow)
-    r = client.post("/api/policies", json=entry, headers={"X-Actor": "a" * 81})
-    assert r.status_code == 422 and "X-Actor" in r.text
-    assert (count(hub, PolicyEntryRow), count(hub, AuditRow)) == before
+    r = client.post("/api/policies", json=entry)       # a state bureau
+    assert r.status_code == 403 and "add-policy" in r.text
+    assert (count(hub, PolicyEntryRow), count(hub, AuditRow)) == (before[0], before[1] + 1)
+    with hub.db.read() as s:
+        last = s.scalars(select(AuditRow).order_by(AuditRow.id.desc())).first()
+    assert (last.action, last.outcome, last.role) == ("add-policy", "denied", "state-bureau")
 
 
 def big_car(fingers, records: int) -> bytes:
@@ -133,7 +145,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_stored(hub, client):
     r = client.post("/transactions", content=chunks())
     assert r.status_code == 413
     assert client.post("/api/policies", content=b"[" + b" " * (2 << 20) + b"]",
-                       headers={"X-Actor": "x", "content-type": "application/json"}
+                       headers={"content-type": "application/json"}
                        ).status_code == 413
     assert count(hub, TransactionRow) == before
 
@@ -143,7 +155,7 @@ def test_past_the_backlog_bound_submissions_get_503_with_retry_after_and_are_not
     settings = Settings(database_url=world_url, max_backlog=1, intake_wait_seconds=0.2,
                         retry_after_seconds=7)
     hub = bootstrap(settings)
-    with TestClient(create_app(hub)) as c:   # no worker: the first stays owed
+    with TestClient(create_app(hub), headers=bearer(hub, "state-bureau", state="TX")) as c:   # no worker
         first = c.post("/transactions", content=car(fingers, "FLOOD00001"))
         assert first.status_code == 202 and first.json()["state"] == TxState.RECEIVED
         before = count(hub, TransactionRow)
@@ -163,8 +175,7 @@ def test_the_cli_names_the_reason_and_never_prints_a_traceback(hub, tmp_path):
     import subprocess
     import sys
     env = {"SCOMM_DATABASE_URL": hub.settings.database_url, "PATH": "/usr/bin:/bin"}
-    for args in (["status", BEYOND_64_BITS], ["case", "release", BEYOND_64_BITS, "--at", "9999-12-31T00:00",
-                                              "--actor", "faults.test"],
+    for args in (["status", BEYOND_64_BITS], ["case", "release", BEYOND_64_BITS, "--at", "9999-12-31T00:00"],
                  ["submit", str(tmp_path / "missing.an2")]):
         done = subprocess.run([sys.executable, "-m", "scomm.cli", *args], env=env,
                               capture_output=True, text=True, timeout=120)

@@ -14,11 +14,13 @@ from typer.testing import CliRunner
 from scomm.api.app import create_app
 from scomm.bootstrap import bootstrap
 from scomm.cli import app
+from scomm.cli_common import operator
 from scomm.domain.policyset import PolicySet
 from scomm.storage.tables import CaseRow, EventRow
 from scomm.world.booking import BookingOrder, make_car
 from scomm.world.stream import person_of
 
+from ..accounts import bearer, new_account, token_for
 from .conftest import person, world_of_its_own
 
 runner = CliRunner()
@@ -68,7 +70,7 @@ def test_cli_override_changes_next_booking_and_is_audited(hub, world_url, tmp_pa
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"state": "ZZ", "topic": "x"},
                                {**jail_none(DALLAS, "x"), "value": "sometimes"}]))
-    r = cli(world_url, "policy", "add", str(bad), "--actor", "alice")
+    r = cli(world_url, "policy", "add", str(bad))
     assert r.exit_code == 1
     for name in ("[0].state", "[0].topic", "[0].source", "[1].value"):
         assert name in r.output
@@ -82,7 +84,7 @@ def test_cli_override_changes_next_booking_and_is_audited(hub, world_url, tmp_pa
     entry = tmp_path / "dallas.json"
     entry.write_text(json.dumps(jail_none(DALLAS, "TX-48113-e2e-none")))
     try:
-        r = cli(world_url, "policy", "add", str(entry), "--actor", "alice")
+        r = cli(world_url, "policy", "add", str(entry))
         assert r.exit_code == 0, r.output
         tcn = book(hub, DALLAS)
         c = case_of(hub, tcn)
@@ -97,22 +99,23 @@ def test_cli_override_changes_next_booking_and_is_audited(hub, world_url, tmp_pa
         listed = json.loads(cli(world_url, "policy", "list", "--state", "TX", "--json").stdout)
         assert [e["origin"] for e in listed if e["id"] == "TX-48113-e2e-none"] == ["user"]
         # The jail declines the detainer: on release the person walks out.
-        r = cli(world_url, "case", "release", tcn, "--at", "2010-06-04T17:00", "--actor", "jail")
+        r = cli(world_url, "case", "release", tcn, "--at", "2010-06-04T17:00")
         assert r.exit_code == 0, r.output
         walked = case_of(hub, tcn)
         assert walked.status == "released-by-jail" and walked.outcome is None
         assert walked.hold["declined"] and walked.hold["lapses_at"] is None
         assert "does not honour" in walked.hold["reasons"][0]
     finally:
-        r = cli(world_url, "policy", "retire", "TX-48113-e2e-none", "--actor", "bob")
+        r = cli(world_url, "policy", "retire", "TX-48113-e2e-none")
     assert r.exit_code == 0, r.output
-    assert cli(world_url, "policy", "retire", "TX-48113-e2e-none", "--actor", "bob").exit_code == 2
+    assert cli(world_url, "policy", "retire", "TX-48113-e2e-none").exit_code == 2
     assert honoured()[0] is True, "retired: the record applies again"
 
-    trail = json.loads(cli(world_url, "policy", "audit", "--json", "--action", "policy-").stdout)
+    trail = json.loads(cli(world_url, "audit", "show", "--json", "--action", "policy-").stdout)
     mine = [a for a in trail if a["target"] == "policy/TX-48113-e2e-none"]
-    assert [(a["actor"], a["action"]) for a in mine][-2:] == [("alice", "policy-add"),
-                                                               ("bob", "policy-retire")]
+    assert [(a["role"], a["action"]) for a in mine][-2:] == [("console", "policy-add"),
+                                                              ("console", "policy-retire")]
+    assert mine[-1]["actor"] == mine[-2]["actor"] == operator().name     # the login name
     assert mine[-2]["data"]["after"]["value"] == "none" and mine[-2]["at"]
     assert mine[-1]["data"]["before"]["value"] == "none" and mine[-1]["data"]["after"] is None
 
@@ -129,7 +132,7 @@ def test_cli_hold_clock_and_custody(hub, world_url):
     assert cli(world_url, "case", "release", tcn, "--at", "2010-06-04T17:00").exit_code == 2
     early = json.loads(cli(world_url, "holds", "sweep", "--at", "2010-06-08T16:59", "--json").stdout)
     assert case_of(hub, tcn).id not in early["lapsed"]
-    r = cli(world_url, "case", "custody", tcn, "--at", "2010-06-08T10:00", "--actor", "ice")
+    r = cli(world_url, "case", "custody", tcn, "--at", "2010-06-08T10:00")
     assert r.exit_code == 0, r.output
     late = json.loads(cli(world_url, "holds", "sweep", "--at", "2010-06-08T17:00", "--json").stdout)
     c = case_of(hub, tcn)
@@ -146,6 +149,11 @@ def client(hub):
 
 
 def test_api_policies_override_and_audit(hub, client):
+    carol, dave = new_account(hub, "policy-admin", "carol"), new_account(hub, "policy-admin", "dave")
+    admin = {n: {"Authorization": f"Bearer {token_for(hub, u)}"} for n, u in (("carol", carol), ("dave", dave))}
+    office = bearer(hub, "field-office", field_office=hub.deps.jurisdictions.county(COLLIN).field_office)
+    auditor = bearer(hub, "auditor")
+    client.headers.update(auditor)       # reads: any signed-in role
     fw = client.get("/api/frameworks").json()
     assert [f["id"] for f in fw["frameworks"]][:2] == ["SC-2008", "MORTON-2010"]
     assert client.get("/api/policies", params={"state": "IL", "topic": "opt_out"}).json()
@@ -155,51 +163,52 @@ def test_api_policies_override_and_audit(hub, client):
     assert il["agreement"]["opt_out_effective"]["value"] is False
 
     entry = jail_none(COLLIN, "TX-48085-e2e-none")
-    assert client.post("/api/policies", json=entry).status_code == 422       # no X-Actor
+    assert client.post("/api/policies", json=entry).status_code == 403       # an auditor
     bad = client.post("/api/policies", json=[{**entry, "counties": ["17031"], "value": "maybe"}],
-                      headers={"X-Actor": "carol"})
+                      headers=admin["carol"])
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"[0].counties", "[0].value"}
     before = book(hub, COLLIN)
-    r = client.post("/api/policies", json=entry, headers={"X-Actor": "carol"})
+    r = client.post("/api/policies", json=entry, headers=admin["carol"])
     assert r.status_code == 201, r.text
     try:
         after = book(hub, COLLIN)
-        got = client.get(f"/api/cases/{after}").json()
+        got = client.get(f"/api/cases/{after}", headers=office).json()
         assert got["detainer_honoured"] is False and got["framework"] == "SC-2008"
-        assert client.get(f"/api/cases/{before}").json()["detainer_honoured"] is True
+        assert client.get(f"/api/cases/{before}", headers=office).json()["detainer_honoured"] is True
         again = client.post("/api/policies", json={**entry, "value": "conviction"},
-                            headers={"X-Actor": "dave"})
+                            headers=admin["dave"])
         assert again.status_code == 201
         shown = client.get(f"/api/policies/TX?county={COLLIN}&on=2010-06-01").json()
         assert "TX-48085-e2e-none" in [e["id"] for e in shown["history"]]
         rel = client.post(f"/api/cases/{before}/release", json={"at": "2010-06-04T17:00:00"},
-                          headers={"X-Actor": "jail"})
+                          headers=office)
         assert rel.status_code == 200 and rel.json()["hold"]["lapses_at"] == "2010-06-08T17:00:00"
         assert client.post(f"/api/cases/{before}/release", json={"at": "2010-06-04T17:00:00"},
-                           headers={"X-Actor": "jail"}).status_code == 409
+                           headers=office).status_code == 409
         sw = client.post("/api/holds/sweep", params={"at": "2010-06-30T00:00:00"},
-                         headers={"X-Actor": "sweeper"})
+                         headers=office)
         assert sw.status_code == 200 and case_of(hub, before).id in sw.json()["lapsed"]
-        lapsed = client.get(f"/api/cases/{before}").json()
+        lapsed = client.get(f"/api/cases/{before}", headers=office).json()
         assert lapsed["outcome"] == "detainer-lapsed"
         assert lapsed["outcome_at"].startswith("2010-06-08T17:00")
         cus = client.post(f"/api/cases/{before}/custody", json={"at": "2010-07-01T09:00:00"},
-                          headers={"X-Actor": "ice"})
+                          headers=office)
         assert cus.status_code == 200 and cus.json()["status"] == "in-ice-custody"
     finally:
-        gone = client.delete("/api/policies/entries/TX-48085-e2e-none", headers={"X-Actor": "erin"})
+        gone = client.delete("/api/policies/entries/TX-48085-e2e-none", headers=admin["carol"])
     assert gone.status_code == 200
     assert client.delete("/api/policies/entries/TX-48085-e2e-none",
-                         headers={"X-Actor": "erin"}).status_code == 404
+                         headers=admin["carol"]).status_code == 404
     assert client.delete("/api/policies/entries/US-2008-10-27-jail",
-                         headers={"X-Actor": "erin"}).status_code == 404
+                         headers=admin["carol"]).status_code == 404
     trail = [a for a in client.get("/api/audit", params={"action": "policy-"}).json()
              if a["target"] == "policy/TX-48085-e2e-none"]
     assert [(a["actor"], a["action"]) for a in trail] == [
-        ("carol", "policy-add"), ("dave", "policy-override"), ("erin", "policy-retire")]
+        ("carol", "policy-add"), ("dave", "policy-override"), ("carol", "policy-retire")]
     assert trail[1]["data"]["before"]["value"] == "none"
     assert trail[1]["data"]["after"]["value"] == "conviction"
+    client.headers.pop("Authorization")
     spec = client.get("/openapi.json").json()["paths"]
     assert {"/api/policies", "/api/policies/entries/{entry_id}", "/api/audit",
             "/api/cases/{ref}/release"} <= set(spec)

@@ -29,6 +29,7 @@ from scomm.world.booking import BookingOrder, make_car
 from scomm.world.prints import parallel_map
 from scomm.world.stream import person_of
 
+from ..accounts import bearer
 from .conftest import ACTIVE_2008, world_of_its_own
 
 pytestmark = pytest.mark.slow
@@ -60,6 +61,15 @@ def serve(url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     raise AssertionError("the server did not start")
 
 
+def submitter(url: str) -> dict[str, str]:
+    """Bearer headers of the booking agency (Harris County's sheriff) on this database."""
+    hub = bootstrap(database_url=url)
+    try:
+        return bearer(hub, "booking-agency", ori=hub.deps.jurisdictions.sheriff_ori(ACTIVE_2008))
+    finally:
+        hub.db.engine.dispose()
+
+
 def bookings(url: str, n: int, first_impression: int) -> list[bytes]:
     hub = bootstrap(database_url=url)
     with hub.db.read() as s:
@@ -77,6 +87,7 @@ def test_a_server_with_its_worker_beside_scomm_work_completes_parallel_bookings_
     port = chaos._free_port()
     server, worker = serve(fresh_url, port), scomm("work", "--follow", url=fresh_url)
     raws = bookings(fresh_url, 20, 4100)
+    agency = submitter(fresh_url)
     health: list[float] = []
     stop = threading.Event()
 
@@ -93,7 +104,7 @@ def test_a_server_with_its_worker_beside_scomm_work_completes_parallel_bookings_
     try:
         with httpx.Client(timeout=600) as c, ThreadPoolExecutor(20) as pool:
             post = lambda raw: c.post(f"http://127.0.0.1:{port}/transactions?wait=true",  # noqa: E731
-                                      content=raw)
+                                      content=raw, headers=agency)
             answers = list(pool.map(post, raws[:4])) + list(pool.map(post, raws[4:]))
     finally:
         stop.set()
@@ -185,7 +196,8 @@ def test_no_process_outlives_its_parent(seeded_sqlite, three_bookings, tmp_path,
         if command == "serve":
             port = chaos._free_port()
             proc = serve(url, port, workers=1)
-            httpx.post(f"http://127.0.0.1:{port}/transactions", content=raws[0], timeout=120)
+            httpx.post(f"http://127.0.0.1:{port}/transactions", content=raws[0], timeout=120,
+                       headers=submitter(url))
             expected = 2    # the worker and its WSQ decoder
         elif command == "work":
             proc = scomm("work", url=url)

@@ -111,3 +111,34 @@ def test_oversight_figures_are_those_through_the_month():
     want = [f.id for f in oversight_figures(facts[:1], J, public=True)]
     assert [f["id"] for f in d["oversight"]["figures"]] == want
     assert all(f["definition"] and "sql" not in f for f in d["oversight"]["figures"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(facts_strategy, month_days)
+def test_the_public_view_hides_small_counts_and_what_would_give_them_away(facts, day):
+    from scomm.statistics.dashboard import public_view
+    from scomm.statistics.suppression import is_small
+
+    d = dashboard_data(facts, J, day.strftime("%Y-%m"))
+    p = public_view(d)
+    cells = [(d["national"][k], p["national"][k]) for k in ("submissions", "ident_matches", "removed")]
+    cells += [(d["national"]["removed_by_level"][lv], p["national"]["removed_by_level"][lv]) for lv in LEVELS]
+    for f, c in d["county_stats"].items():
+        cells += [(c[k], p["county_stats"][f][k]) for k in ("submissions", "matches")]
+        if p["county_stats"][f]["submissions"] is None or p["county_stats"][f]["matches"] is None:
+            assert p["county_stats"][f]["per_1000"] is None
+    for r, q in zip(d["series"], p["series"]):
+        cells += [(r[k], q[k]) for k in ("submissions", "ident_matches")]
+        cells += [(r["removed"][lv], q["removed"][lv]) for lv in LEVELS]
+    for true, public in cells:
+        assert public is None or (public == true and not is_small(true))
+        if is_small(true):
+            assert public is None
+    # no equation of the answer has exactly one hidden part (its total shown): nothing follows by subtraction
+    month = d["month"]
+    hidden = lambda v: v is None   # noqa: E731
+    for parts, total in (([c["submissions"] for c in p["county_stats"].values()], p["national"]["submissions"]),
+                         ([r["ident_matches"] for r in p["series"] if r["month"] <= month],
+                          p["national"]["ident_matches"]),
+                         (list(p["national"]["removed_by_level"].values()), p["national"]["removed"])):
+        assert hidden(total) or sum(map(hidden, parts)) != 1

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from scomm.agencies.field_office import case_for, record_outcome
+from scomm.security.principal import system
 from scomm.statistics.counts import tally
 from scomm.statistics.facts import booking_facts
 from scomm.statistics.monthly import COLUMNS, monthly_table
@@ -38,7 +39,7 @@ def booked(hub):  # noqa: F811 - the e2e fixture
     with hub.db.session() as s:
         case = case_for(s, ids[0])
         assert case is not None, "the noncitizen in Harris County is matched and gets a case"
-        record_outcome(s, case, "removed", "stats.test")
+        record_outcome(s, case, "removed", system("stats.test"))
     return ids
 
 

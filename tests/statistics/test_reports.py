@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 from scomm.api.app import create_app
 from scomm.bootstrap import bootstrap
 from scomm.cli import app
+from scomm.cli_common import operator
 
+from ..accounts import bearer
 from .factory import insert_bookings, new_database
 from .test_oversight import random_bookings
 
@@ -71,11 +73,12 @@ def test_bad_month_is_refused(url):
 
 
 def test_oversight_formats(url):
-    data = json.loads(report(url, "oversight", "--by", "analyst"))
+    data = json.loads(report(url, "oversight"))
     assert not data["public"] and data["synthetic"]
-    trail = json.loads(runner.invoke(app, ["policy", "audit", "--json", "--action", "disclose-",
+    trail = json.loads(runner.invoke(app, ["audit", "show", "--json", "--action", "disclose-",
                                            "--database", url]).output)
-    assert (trail[-1]["actor"], trail[-1]["target"]) == ("analyst", "statistics/oversight")
+    assert (trail[-1]["actor"], trail[-1]["role"], trail[-1]["target"]) == (
+        operator().name, "console", "statistics/oversight")
     ids = {f["id"] for f in data["figures"]}
     assert {"removals-noncriminal-share", "citizens-cleared", "time-to-iar",
             "detainers-by-county", "rates-by-state", "removals-by-month"} <= ids
@@ -89,15 +92,16 @@ def test_oversight_formats(url):
 
 def test_api_and_pages(url):
     hub = bootstrap(database_url=url)
+    auditor = bearer(hub, "auditor")
     with TestClient(create_app(hub, worker_thread=True)) as client:
         internal = {"month": "2010-03", "public": "false"}
         refused = client.get("/api/statistics/monthly", params=internal)
-        assert refused.status_code == 422 and "X-Actor" in refused.text
-        r = client.get("/api/statistics/monthly", params=internal, headers={"X-Actor": "auditor"})
+        assert refused.status_code == 401
+        r = client.get("/api/statistics/monthly", params=internal, headers=auditor)
         assert r.status_code == 200, r.text
-        trail = client.get("/api/audit", params={"action": "disclose-"}).json()
+        trail = client.get("/api/audit", params={"action": "disclose-"}, headers=auditor).json()
         assert [(a["actor"], a["data"].get("month"), a["data"].get("via")) for a in trail
-                if a["target"] == "statistics/monthly"][-1] == ("auditor", "2010-03", None)
+                if a["target"] == "statistics/monthly"][-1] == ("t-auditor", "2010-03", None)
         t = r.json()
         assert t["month"] == "2010-03" and not t["public"]
         for key in t["columns"]:

@@ -5,13 +5,18 @@
 (function () {
   "use strict";
   const SVGNS = "http://www.w3.org/2000/svg";
-  const NOT_YET = "#e3e6ea", NO_DATA = "#f7f7f7", NO_SUBMISSIONS = "#cfd5dc";
+  const NOT_YET = "#e3e6ea", NO_DATA = "#f7f7f7", NO_SUBMISSIONS = "#cfd5dc", SUPPRESSED_FILL = "#b8a9c9";
   const YEAR_COLOURS = { 2008: "#08306b", 2009: "#08519c", 2010: "#2171b5", 2011: "#4292c6",
                          2012: "#6baed6", 2013: "#9ecae1" };
   const RATE_BINS = [[0, 25, "#fee6ce"], [25, 50, "#fdae6b"], [50, 75, "#fd8d3c"],
                      [75, 100, "#e6550d"], [100, 150, "#a63603"], [150, Infinity, "#5a1e02"]];
   const LEVEL_COLOURS = { "1": "#7f2704", "2": "#d94801", "3": "#fd8d3c", "non-criminal": "#6a51a3" };
   const fmt = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US"));
+  // A count hidden by the public view (1-9, or one that would give such a count away).
+  const SUPPRESSED = "(s)";
+  const fmtc = (n) => (n === null || n === "" ? SUPPRESSED : fmt(n));
+  // ?public=false on the page: the internal figures (for a signed-in auditor; audited).
+  const INTERNAL = new URLSearchParams(window.location.search).get("public") === "false";
 
   let data = null, mode = "activation", seq = 0, timer = null, paths = [];
 
@@ -81,7 +86,9 @@
       const y = act.slice(0, 4);
       return [YEAR_COLOURS[y] || "#9ecae1", "year-" + y];
     }
-    if (!isActivated(act, month) && !(Number(p.dataset.submissions) > 0)) return [NOT_YET, "not-yet"];
+    if (!isActivated(act, month) && !(Number(p.dataset.submissions) > 0) && p.dataset.suppressed !== "1")
+      return [NOT_YET, "not-yet"];
+    if (p.dataset.suppressed === "1") return [SUPPRESSED_FILL, "suppressed"];
     if (p.dataset.per1000 === "") return [NO_SUBMISSIONS, "no-submissions"];
     const r = Number(p.dataset.per1000);
     const bin = RATE_BINS.findIndex(([lo, hi]) => r >= lo && r < hi);
@@ -122,6 +129,7 @@
       RATE_BINS.forEach(([lo, hi, c], i) =>
         item(c, hi === Infinity ? "≥ " + lo + " per 1,000" : lo + "–" + hi + " per 1,000", "rate-" + i));
       item(NO_SUBMISSIONS, "activated, no submissions yet", "no-submissions");
+      item(SUPPRESSED_FILL, "fewer than 10, or would give such a count away (suppressed)", "suppressed");
       item(NOT_YET, "not yet activated", "not-yet");
     }
   }
@@ -133,8 +141,8 @@
     document.getElementById("county-name").textContent =
       c ? c.name + ", " + c.state_name : (p.dataset.shapeName || p.dataset.fips) + " (no data)";
     document.getElementById("county-activation").textContent = (c && c.activation) || "never (no date on record)";
-    document.getElementById("county-submissions").textContent = fmt(p.dataset.submissions);
-    document.getElementById("county-matches").textContent = fmt(p.dataset.matches);
+    document.getElementById("county-submissions").textContent = fmtc(p.dataset.submissions);
+    document.getElementById("county-matches").textContent = fmtc(p.dataset.matches);
     document.getElementById("county-per1000").textContent = p.dataset.per1000 === "" ? "–" : p.dataset.per1000;
     document.getElementById("county-panel").dataset.fips = p.dataset.fips;
   }
@@ -176,14 +184,16 @@
   function drawSubmissions(series) {
     const svg = document.getElementById("chart-submissions");
     const months = series.map((r) => r.month);
-    const ymax = niceMax(Math.max(1, ...series.map((r) => r.submissions)));
+    const ymax = niceMax(Math.max(1, ...series.map((r) => r.submissions || 0)));
     const { x, y } = frame(svg, months, ymax);
     const lines = [["submissions", "#1d4e89", "submissions"], ["ident_matches", "#d94801", "IDENT matches"]];
     for (const [key, c] of lines) {
       const g = el("g", { class: "series", "data-series": key }, svg);
-      el("polyline", { fill: "none", stroke: c, "stroke-width": 1.6,
-                       points: series.map((r, i) => x(i).toFixed(1) + "," + y(r[key]).toFixed(1)).join(" ") }, g);
+      el("polyline", { fill: "none", stroke: c, "stroke-width": 1.6,   // suppressed months: no point
+                       points: series.map((r, i) => r[key] === null ? null : x(i).toFixed(1) + "," + y(r[key]).toFixed(1))
+                         .filter((pt) => pt !== null).join(" ") }, g);
       series.forEach((r, i) => {
+        if (r[key] === null) return;
         const pt = el("circle", { cx: x(i), cy: y(r[key]), r: 2.2, fill: c, "data-series": key,
                                   "data-month": r.month, "data-value": r[key] }, g);
         el("title", {}, pt).textContent = r.month + ": " + fmt(r[key]) + " " + key.replace("_", " ");
@@ -196,13 +206,14 @@
   function drawRemovals(series, levels) {
     const svg = document.getElementById("chart-removals");
     const months = series.map((r) => r.month);
-    const totals = series.map((r) => levels.reduce((s, lv) => s + r.removed[lv], 0));
+    const totals = series.map((r) => levels.reduce((s, lv) => s + (r.removed[lv] || 0), 0));
     const ymax = niceMax(Math.max(1, ...totals));
     const { x, y, band } = frame(svg, months, ymax);
     const g = el("g", { class: "bars" }, svg);
     series.forEach((r, i) => {
       let base = 0;
       for (const lv of levels) {
+        if (r.removed[lv] === null) continue;   // suppressed
         const v = r.removed[lv];
         const rect = el("rect", { x: (x(i) - band * 0.4).toFixed(1), width: (band * 0.8).toFixed(1),
                                   y: y(base + v).toFixed(1), height: (y(base) - y(base + v)).toFixed(1),
@@ -266,9 +277,10 @@
     document.getElementById("month-label").textContent = d.month;
     for (const p of paths) {
       const s = d.county_stats[p.dataset.county];
-      p.dataset.submissions = s ? s.submissions : 0;
-      p.dataset.matches = s ? s.matches : 0;
+      p.dataset.submissions = s ? (s.submissions === null ? "" : s.submissions) : 0;
+      p.dataset.matches = s ? (s.matches === null ? "" : s.matches) : 0;
       p.dataset.per1000 = s && s.per_1000 !== null ? s.per_1000 : "";
+      p.dataset.suppressed = s && (s.submissions === null || s.matches === null) ? "1" : "0";
     }
     paintMap(d.month);
     drawCursor(d.month);
@@ -276,10 +288,10 @@
     const n = d.national, sum = document.getElementById("summary");
     sum.innerHTML = "";
     for (const [key, text] of [["activated", fmt(d.activated_count) + " counties activated by " + d.month],
-                               ["submissions", fmt(n.submissions) + " submissions"],
-                               ["matches", fmt(n.ident_matches) + " IDENT matches"],
+                               ["submissions", fmtc(n.submissions) + " submissions"],
+                               ["matches", fmtc(n.ident_matches) + " IDENT matches"],
                                ["per1000", (n.per_1000 === null ? "–" : n.per_1000) + " per 1,000"],
-                               ["removed", fmt(n.removed) + " removed or returned"]]) {
+                               ["removed", fmtc(n.removed) + " removed or returned"]]) {
       const s = document.createElement("span");
       s.id = "summary-" + key;
       s.textContent = text;
@@ -298,7 +310,9 @@
   function load(month) {
     const my = ++seq;
     document.getElementById("map").dataset.ready = "0";
-    return fetch("/api/dashboard" + (month ? "?counties=false&month=" + encodeURIComponent(month) : ""))
+    const q = new URLSearchParams(month ? { counties: "false", month: month } : {});
+    if (INTERNAL) q.set("public", "false");
+    return fetch("/api/dashboard" + (q.toString() ? "?" + q : ""))
       .then((r) => { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then((d) => { if (my === seq) apply(d); })
       .catch((e) => { document.getElementById("summary").textContent = "Could not load the dashboard data: " + e; });

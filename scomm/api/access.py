@@ -1,0 +1,74 @@
+"""Every route of the hub and the use case it runs: with ``security.access.TABLE`` (use
+case x role), the whole access policy. ``create_app`` refuses to start with a route that
+has no entry here, and a test walks every route against every role.
+
+``PUBLIC``: no principal needed (signing in, the public dashboard and statistics, the API
+description, liveness). The statistics routes give internal figures (``public=false``)
+only to ``READ_INTERNAL_STATISTICS``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Route
+
+from ..security.access import UseCase
+
+PUBLIC = None
+U = UseCase
+
+ROUTES: Mapping[tuple[str, str], UseCase | None] = {
+    ("POST", "/transactions"): U.SUBMIT,
+    ("GET", "/transactions"): U.LIST_TRANSACTIONS,
+    ("GET", "/transactions/{ref}"): U.READ_TRANSACTION,
+    ("GET", "/transactions/{ref}/responses/{kind}"): U.READ_RESPONSE,
+    ("GET", "/transactions/{ref}/matches/{repository}"): U.READ_MATCH,
+    ("GET", "/transactions/{ref}/matches/{repository}/picture.{fmt}"): U.READ_MATCH,
+    ("POST", "/transactions/{ref}/outcome"): U.RECORD_OUTCOME,
+    ("GET", "/api/cases/{ref}"): U.READ_CASE,
+    ("POST", "/api/cases/{ref}/release"): U.RECORD_RELEASE,
+    ("POST", "/api/cases/{ref}/custody"): U.RECORD_CUSTODY,
+    ("POST", "/api/holds/sweep"): U.SWEEP_HOLDS,
+    ("GET", "/api/frameworks"): U.READ_POLICIES,
+    ("GET", "/api/policies"): U.READ_POLICIES,
+    ("GET", "/api/policies/{state}"): U.READ_POLICIES,
+    ("POST", "/api/policies"): U.ADD_POLICY,
+    ("DELETE", "/api/policies/entries/{entry_id}"): U.RETIRE_POLICY,
+    ("GET", "/api/audit"): U.READ_AUDIT,
+    ("GET", "/api/statistics/monthly"): U.READ_PUBLIC_STATISTICS,
+    ("GET", "/api/statistics/oversight"): U.READ_PUBLIC_STATISTICS,
+    ("GET", "/reports/monthly"): U.READ_PUBLIC_STATISTICS,
+    ("GET", "/reports/oversight"): U.READ_PUBLIC_STATISTICS,
+    ("GET", "/api/dashboard"): U.READ_PUBLIC_STATISTICS,
+    ("GET", "/dashboard"): PUBLIC,
+    ("GET", "/"): U.LIST_TRANSACTIONS,
+    ("GET", "/t/{ref}"): U.READ_TRANSACTION,
+    ("POST", "/auth/token"): PUBLIC,
+    ("POST", "/auth/revoke"): PUBLIC,
+    ("GET", "/auth/me"): PUBLIC,
+    ("GET", "/sign-in"): PUBLIC,
+    ("POST", "/sign-in"): PUBLIC,
+    ("POST", "/sign-out"): PUBLIC,
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+}
+
+
+def routes_of(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every route the app serves (HEAD aside), mounts excluded."""
+    out = []
+    for r in iter_route_contexts(app.router.routes):
+        if isinstance(r.original_route, (APIRoute, Route)) and r.path:
+            out += [(m, r.path) for m in sorted(r.methods or ()) if m != "HEAD"]
+    return out
+
+
+def check(app: FastAPI) -> None:
+    missing = [f"{m} {p}" for m, p in routes_of(app) if (m, p) not in ROUTES]
+    if missing:
+        raise RuntimeError(f"routes with no entry in the access table (api/access.py): {', '.join(missing)}")
