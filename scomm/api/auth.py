@@ -60,8 +60,12 @@ def current_principal(request: Request, hub: HubDep) -> Principal:
     token = _token(request)
     if token is None:
         return ANONYMOUS.at(source)
-    with hub.db.session() as s:
-        p = sign_in.principal_for(s, token, source, now())
+    at = now()
+    with hub.db.read() as s:    # a write only when the idle deadline moves (once a minute at most)
+        p, due = sign_in.lookup(s, token, source, at)
+    if due is not None:
+        with hub.db.session() as s:
+            sign_in.slide(s, due, at)
     if p is None:
         if "authorization" not in request.headers:   # a stale page cookie: sign in again
             return ANONYMOUS.at(source)

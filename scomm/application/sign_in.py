@@ -100,20 +100,35 @@ def client_grant(s: Session, client_id: str, secret: str, source: str | None, at
     return _issue(s, who, at, client=c) if ok else Refused(REFUSED)
 
 
-def principal_for(s: Session, token: str, source: str | None, at: datetime) -> Principal | None:
-    """The principal a bearer token stands for, while it lives (its idle deadline moves on)."""
+def lookup(s: Session, token: str, source: str | None, at: datetime) -> tuple[Principal | None, int | None]:
+    """The principal a bearer token stands for while it lives, and the token's id if its idle
+    deadline is due to move (``slide``); reads only."""
     t = s.scalars(select(TokenRow).where(TokenRow.digest == credentials.digest(token))).first()
     if t is None or t.revoked_at is not None or at >= as_utc(t.expires_at):
-        return None
+        return None, None
     if t.idle_until is not None and at >= as_utc(t.idle_until):
-        return None
+        return None, None
     row: AccountRow | ClientRow | None = (s.get(AccountRow, t.account_id) if t.account_id
                                           else s.get(ClientRow, t.client_id))
     if row is None or row.disabled_at is not None:
-        return None
-    if t.idle_until is not None and as_utc(t.idle_until) - at < IDLE - _SLIDE_EVERY:
-        t.idle_until = min(at + IDLE, as_utc(t.expires_at))
-    return _principal(row, source)
+        return None, None
+    due = t.idle_until is not None and as_utc(t.idle_until) - at < IDLE - _SLIDE_EVERY
+    return _principal(row, source), t.id if due else None
+
+
+def slide(s: Session, token_id: int, at: datetime) -> None:
+    """Move a person's idle deadline on (at most once a minute: a write, unlike ``lookup``)."""
+    t = s.get(TokenRow, token_id)
+    if t is not None and t.revoked_at is None and t.idle_until is not None:
+        t.idle_until = max(as_utc(t.idle_until), min(at + IDLE, as_utc(t.expires_at)))
+
+
+def principal_for(s: Session, token: str, source: str | None, at: datetime) -> Principal | None:
+    """``lookup`` and ``slide`` in one unit of work."""
+    principal, due = lookup(s, token, source, at)
+    if due is not None:
+        slide(s, due, at)
+    return principal
 
 
 def sign_out(s: Session, token: str, source: str | None, at: datetime) -> bool:
