@@ -1,7 +1,7 @@
 """Read models: what a user sees of a transaction (CLI ``status``, API, pages)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from .messages import EventKind, ResponseKind
@@ -11,13 +11,14 @@ MAX_ID = 2**31 - 1   # ids are INTEGER columns: 32 bits on PostgreSQL
 TCN_LENGTH: int = TransactionRow.__table__.c.tcn.type.length  # type: ignore[attr-defined]
 
 
-def find_transaction(s: Session, ref: str) -> TransactionRow | None:
-    """By TCN (the accepted one first) or by numeric id; None for anything else."""
+def find_transaction(s: Session, ref: str, within: Select | None = None) -> TransactionRow | None:
+    """By TCN (the accepted one first; among ``within``, a query over transactions, if given)
+    or by numeric id; None for anything else."""
     if not ref or "\x00" in ref:
         return None
     row = None
     if len(ref) <= TCN_LENGTH:
-        row = s.scalars(select(TransactionRow).where(TransactionRow.tcn == ref)
+        row = s.scalars((within if within is not None else select(TransactionRow)).where(TransactionRow.tcn == ref)
                         .order_by(TransactionRow.accepted.desc(), TransactionRow.id)).first()
     if row is None and ref.isascii() and ref.isdigit() and 0 < int(ref) <= MAX_ID:
         row = s.get(TransactionRow, int(ref))

@@ -26,7 +26,7 @@ from ..storage import audit
 from ..storage.db import Database
 from ..storage.policies import policy_set
 from ..storage.tables import CaseRow, ResponseRow, TransactionRow
-from ..views import MAX_ID, TCN_LENGTH, transaction_status, transaction_summary
+from ..views import find_transaction, transaction_status, transaction_summary
 
 T = TypeVar("T")
 # What only an examiner sees of an event: the candidates and the finger comparisons.
@@ -76,15 +76,7 @@ def scoped(q: Select, by: Principal) -> Select:
 
 def find(s: Session, by: Principal, ref: str) -> TransactionRow | None:
     """By TCN among what ``by`` may see (the accepted one first), or by numeric id."""
-    if not ref or "\x00" in ref:
-        return None
-    row = None
-    if len(ref) <= TCN_LENGTH:
-        row = s.scalars(scoped(select(TransactionRow), by).where(TransactionRow.tcn == ref)
-                        .order_by(TransactionRow.accepted.desc(), TransactionRow.id)).first()
-    if row is None and ref.isascii() and ref.isdigit() and 0 < int(ref) <= MAX_ID:
-        row = s.get(TransactionRow, int(ref))
-    return row
+    return find_transaction(s, ref, within=scoped(select(TransactionRow), by))
 
 
 def read_one(db: Database, by: Principal, use: UseCase, ref: str,
