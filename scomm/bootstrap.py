@@ -59,7 +59,7 @@ def bootstrap(settings: Settings | None = None, *, database_url: str | None = No
     settings = settings or Settings()
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.master_key_path)
     if init:
         migrate(db.engine)
     deps = AgencyDeps(jurisdictions=Jurisdictions.load_default(), min_fingers=settings.min_fingers,

@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .clock import now
-from .messages import Actor, EventKind, Message, ResponseKind, Step, TxState, payload, read, step_of
+from .messages import Actor, EventKind, Message, ResponseKind, Step, TxState, finding_of, payload, read, step_of
 from .storage.db import Database
 from .storage.tables import EventRow, OutboxRow, ResponseRow, TransactionRow
 
@@ -76,7 +76,7 @@ class StepContext(StepView[D]):
 
     def respond(self, kind: ResponseKind, body: bytes, summary: dict) -> None:
         self.session.add(ResponseRow(transaction_id=self.tx.id, kind=kind, created_at=now(),
-                                     body=body, summary=summary))
+                                     finding=finding_of(kind, summary), body=body, summary=summary))
 
     def finish(self, state: TxState = TxState.DONE) -> None:
         self.tx.state = state

@@ -29,6 +29,7 @@ from .cli_policy import SUB_APPS
 from .cli_report import report_app
 from .cli_security import SUB_APPS as SECURITY_APPS
 from .cli_simulate import register as register_simulate
+from .config import Settings
 from .processes import exit_with_parent as watch
 from .security.keys import ensure_keys
 from .storage.tables import PersonRow
@@ -48,9 +49,14 @@ def progress_bar() -> Progress:
 @app.command()
 def init(database: DatabaseOpt = None) -> None:
     """Create or migrate the database (Alembic) and the key files (mode 0600). Safe to run twice."""
-    hub = hub_for(database)
+    settings = Settings()
+    had_master = settings.master_key_path.exists()
+    made = ensure_keys(settings.key_dir)
+    hub = hub_for(database)   # a new database's first migration makes the master key
+    if not had_master and settings.master_key_path.exists():
+        made.append(settings.master_key_path)
     console.print(f"database ready: {hub.db.engine.url.render_as_string(hide_password=True)}")
-    for path in ensure_keys(hub.settings.key_dir):
+    for path in made:
         console.print(f"key file created: {path}")
 
 

@@ -1,5 +1,5 @@
-"""``scomm users``, ``scomm clients`` and ``scomm audit``: accounts and the audit trail, from
-the local operator's console (recorded under the operating-system user). Registered in
+"""``scomm users``, ``scomm clients``, ``scomm audit`` and ``scomm keys``: accounts, the audit
+trail and the keys at rest, from the local operator's console (recorded under the operating-system user). Registered in
 :mod:`scomm.cli` (``SUB_APPS``)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Annotated, Any, NoReturn, Optional
 import typer
 from rich.table import Table
 
-from .application import accounts, audit_trail
+from .application import accounts, audit_trail, keys
 from .cli_common import DatabaseOpt, JsonOpt, console, err, hub_for, operator
 from .clock import now
 from .config import Settings
@@ -25,7 +25,9 @@ clients_app = typer.Typer(no_args_is_help=True, add_completion=False,
                           help="Machine clients (livescan stations, jail systems): OAuth2 client credentials.")
 audit_app = typer.Typer(no_args_is_help=True, add_completion=False,
                         help="The audit trail: show it, verify its hash chain, sign a checkpoint.")
-SUB_APPS = {"users": users_app, "clients": clients_app, "audit": audit_app}
+keys_app = typer.Typer(no_args_is_help=True, add_completion=False,
+                       help="The keys that encrypt the database at rest (AES-256-GCM).")
+SUB_APPS = {"users": users_app, "clients": clients_app, "audit": audit_app, "keys": keys_app}
 
 ROLES = ", ".join(ACCOUNT_ROLES)
 OriOpt = Annotated[Optional[str], typer.Option("--ori", help="the ORI a booking-agency account is bound to")]
@@ -201,3 +203,18 @@ def audit_verify(checkpoint: Annotated[Optional[Path], typer.Option(
         err.print(f"[red]audit entry {broken.id}: {broken.reason}[/]")
         raise typer.Exit(1)
     console.print("audit trail verified" + (f" (checkpoint: entry {c.id})" if c else " (no checkpoint)"))
+
+
+# ---------------------------------------------------------------- scomm keys
+
+@keys_app.command("rotate")
+def keys_rotate(database: DatabaseOpt = None) -> None:
+    """A new master key re-wraps every data key (no restart anywhere); the old one is set
+    aside beside the key file, for backups taken before: keep it with them, or destroy it."""
+    hub = hub_for(database)
+    try:
+        r = keys.rotate(hub.db, operator())
+    except KeyFileError as exc:
+        _fail(exc)
+    console.print(f"master key {r.master_before} -> {r.master_after}: {r.rewrapped} data keys re-wrapped; "
+                  f"data key {r.data_key} seals from now on\nthe old master key is in {r.retired_file}")

@@ -6,13 +6,19 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .security.keys import MASTER_KEY
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCOMM_")
 
     database_url: str = "sqlite:///scomm.db"
-    # The hub's key files (mode 0600, created by `scomm init`): the audit signing key.
+    # The hub's key files (mode 0600, created by `scomm init`): the audit signing key and,
+    # unless master_key_file says elsewhere, the master key (security/keys.py).
     key_dir: Path = Path("scomm-keys")
+    # The master key file that wraps the data keys (at rest: storage/data_keys.py). Keep it
+    # off the database's disk and out of its backups.
+    master_key_file: Path | None = None
     host: str = "127.0.0.1"
     # The proxies whose X-Forwarded-For/-Proto are believed (a TLS-terminating proxy on
     # another host: its address), so that the audit names the client and cookies are Secure.
@@ -47,3 +53,7 @@ class Settings(BaseSettings):
     # with ?wait=true for the whole chain, before answering 202 with the state so far.
     intake_wait_seconds: float = 60.0
     chain_wait_seconds: float = 300.0
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.key_dir / MASTER_KEY

@@ -76,6 +76,19 @@ class ResponseKind(StrEnum):
     IAR = "IAR"
 
 
+def finding_of(kind: ResponseKind, summary: dict) -> str:
+    """The one word of a response that statistics read in SQL (``responses.finding``; the
+    response and its summary are sealed): IDR match | no-match, IAR the LESC status,
+    SRE identified | enrolled, ERRT rejected."""
+    if kind == ResponseKind.IDR:
+        return "match" if summary.get("match") else "no-match"
+    if kind == ResponseKind.IAR:
+        return str(summary.get("status"))
+    if kind == ResponseKind.SRE:
+        return "identified" if summary.get("identified") else "enrolled"
+    return "rejected"
+
+
 class TxState(StrEnum):
     """Where a transaction stands (``transactions.state``)."""
 

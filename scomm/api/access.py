@@ -9,12 +9,14 @@ only to ``READ_INTERNAL_STATISTICS``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Route
 
-from ..security.access import UseCase
+from ..security.access import TABLE, UseCase
+from ..security.principal import Role
 
 PUBLIC = None
 U = UseCase
@@ -66,6 +68,23 @@ def routes_of(app: FastAPI) -> list[tuple[str, str]]:
         if isinstance(r.original_route, (APIRoute, Route)) and r.path:
             out += [(m, r.path) for m in sorted(r.methods or ()) if m != "HEAD"]
     return out
+
+
+def declare_security(app: FastAPI) -> None:
+    """The OpenAPI schema says, from the access table, where the bearer token is optional:
+    the routes an anonymous visitor may call as well (public statistics, signing in)."""
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = make()
+        for path, operations in schema.get("paths", {}).items():
+            for method, op in operations.items():
+                use = ROUTES.get((method.upper(), path))
+                if "security" in op and (use is PUBLIC or Role.ANONYMOUS in TABLE[use]):
+                    op["security"] = [*op["security"][:1], {}]
+        return schema
+
+    app.openapi = openapi   # type: ignore[method-assign]
 
 
 def check(app: FastAPI) -> None:

@@ -76,4 +76,5 @@ def create_app(hub: Hub, *, workers: int = 0, worker_thread: bool = False) -> Fa
         return {"status": "ok", "time": time.time()}
 
     access.check(app)
+    access.declare_security(app)
     return app

@@ -12,9 +12,10 @@ import hmac
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
 from ..application import sign_in
@@ -54,7 +55,14 @@ def _token(request: Request) -> str | None:
     return request.cookies.get(COOKIE) if request.method in SAFE else None
 
 
-def current_principal(request: Request, hub: HubDep) -> Principal:
+# Declares the bearer scheme in the OpenAPI schema (the /docs "Authorize" button takes a
+# token from POST /auth/token); the header is read by _token, with the pages' cookie.
+_BEARER = HTTPBearer(auto_error=False, scheme_name="bearer",
+                     description="an access token from POST /auth/token (password + TOTP, or client credentials)")
+
+
+def current_principal(request: Request, hub: HubDep,
+                      _declared: Annotated[object, Security(_BEARER)] = None) -> Principal:
     """Who is asking: the token's principal, or ANONYMOUS without one (401 for a bad one)."""
     source = source_of(request)
     token = _token(request)

@@ -33,6 +33,7 @@ class UseCase(StrEnum):
     READ_INTERNAL_STATISTICS = "read-internal-statistics"
     READ_AUDIT = "read-audit"
     MANAGE_ACCOUNTS = "manage-accounts"
+    ROTATE_KEYS = "rotate-keys"                # the master key file is on the console's machine
 
 
 R = Role
@@ -58,6 +59,7 @@ TABLE: Mapping[UseCase, frozenset[Role]] = {u: frozenset(rs | _TRUSTED) for u, r
     UseCase.READ_INTERNAL_STATISTICS: {R.AUDITOR},
     UseCase.READ_AUDIT: {R.AUDITOR},
     UseCase.MANAGE_ACCOUNTS: {R.ADMIN},
+    UseCase.ROTATE_KEYS: set(),
 }.items()}
 
 # Use cases that disclose personal data: every one is audited, allowed or not.

@@ -33,7 +33,8 @@ from .facts import LEVELS, REMOVED, BookingFact
 from .suppression import RULE, THRESHOLD, is_small, shown, suppress
 
 # --- the facts, in SQL ------------------------------------------------------------------
-# One text for SQLite (>= 3.38, for ->>) and PostgreSQL: JSON through ->>, booleans
+# One text for SQLite (>= 3.38, for ->>) and PostgreSQL: JSON through ->> (responses are
+# sealed: their ``finding`` is the word SQL may read), booleans
 # counted with COUNT(*) FILTER (WHERE ...); only time arithmetic differs (``_secs_sql``).
 IS_REMOVED = "outcome IN (" + ", ".join(f"'{o}'" for o in REMOVED) + ")"
 FACT_SQL = """WITH fact AS (
@@ -41,8 +42,8 @@ FACT_SQL = """WITH fact AS (
          substr(CAST(t.booking_date AS TEXT), 1, 7) AS month, t.received_at,
          (EXISTS (SELECT 1 FROM events e WHERE e.transaction_id = t.id
                   AND e.kind = 'forwarded-to-ident') OR idr.id IS NOT NULL) AS searched,
-         COALESCE(CAST(idr.summary ->> 'match' AS BOOLEAN), FALSE) AS matched,
-         iar.summary ->> 'status' AS lesc_status,
+         COALESCE(idr.finding = 'match', FALSE) AS matched,
+         iar.finding AS lesc_status,
          COALESCE(c.level, 'non-criminal') AS level,
          t.booking_date, c.outcome, c.outcome_at, c.custody_at, c.opened_at,
          COALESCE(CAST(c.detainer ->> 'issued' AS BOOLEAN), FALSE) AS detainer_issued,

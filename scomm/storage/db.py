@@ -11,26 +11,59 @@ Two kinds of unit of work:
 
 PostgreSQL runs at READ COMMITTED; code that reads a row to change it locks the row
 (``with_for_update``).
+
+Every engine carries the sealer of its database (storage/data_keys.py): sealed columns
+are encrypted as they are written and decrypted as they are read.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..config import Settings
+from .data_keys import Sealer
+from .sealed import attach
+
 _BEGIN = "scomm_sqlite_begin"
 _MIGRATION_LOCK = 7_311_011   # pg_advisory_xact_lock key: one migrating process at a time
+_SEALED = "0006"              # the revision that sealed the columns at rest
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, master_key_file: Path | None = None) -> Engine:
+    """The engine of ``url``, with the sealer of its data keys (master key: ``master_key_file``,
+    by default the settings')."""
+    return _sealed_engine(url, master_key_file)[0]
+
+
+def _sealed_engine(url: str, master_key_file: Path | None) -> tuple[Engine, Sealer]:
+    engine = _engine(url)
+    sealer = Sealer(master_key_file or Settings().master_key_path, engine)
+    attach(engine, sealer)
+    return engine, sealer
+
+
+def _owner_only(url: str) -> None:
+    """Create a SQLite file readable by its owner alone (SQLite gives its -wal and -shm
+    files the same mode)."""
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if path and not path.startswith(":") and not os.path.exists(path):
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _owner_only(url)
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -67,17 +100,36 @@ def migrate(engine: Engine) -> None:
     with writer.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    if before is not None and before < _SEALED:
+        _scrub(engine)
+
+
+def _scrub(engine: Engine) -> None:
+    """Rewrite the storage after the upgrade that sealed what was there: the pages that held
+    it in the clear are freed, not overwritten, until the database is vacuumed."""
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("VACUUM")
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM FULL"))
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, master_key_file: Path | None = None):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine, self.sealer = _sealed_engine(url, master_key_file)
         self.dialect = self.engine.dialect.name
-        writer = self.engine.execution_options(**{_BEGIN: "IMMEDIATE"})
-        self._writes = sessionmaker(writer, expire_on_commit=False)
+        # an engine whose transactions take the write lock at their start (SQLite)
+        self.writer = self.engine.execution_options(**{_BEGIN: "IMMEDIATE"})
+        self._writes = sessionmaker(self.writer, expire_on_commit=False)
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

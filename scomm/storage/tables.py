@@ -4,6 +4,10 @@ Tables are grouped by who owns them in the real system: intake (SIB), CJIS,
 IDENT, the field office, and the bus (outbox) that moves a transaction along.
 The synthetic world (``persons``) is kept apart: it is ground truth that no
 agency sees, used to make bookings and to audit the engine's decisions.
+
+Submissions, prints, templates, responses and personal fields are ``Sealed*``
+(storage/sealed.py): encrypted at rest. Sealed columns that replaced plain ones on
+tables already holding rows are nullable in SQL (migration 0006); code always fills them.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .sealed import SealedBytes, SealedDate, SealedJSON, SealedText
+
 
 class Base(DeclarativeBase):
     pass
@@ -38,19 +44,19 @@ class TransactionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
-    filename: Mapped[str | None] = mapped_column(String(255))
+    raw: Mapped[bytes] = mapped_column(SealedBytes("transactions.raw"))
+    filename: Mapped[str | None] = mapped_column(SealedText("transactions.filename"))
     # Set only for accepted submissions, so that (ORI, TCN) is unique among them.
     submission_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     tcn: Mapped[str | None] = mapped_column(String(40), index=True)
     ori: Mapped[str | None] = mapped_column(String(20))
     tot: Mapped[str | None] = mapped_column(String(10))
     accepted: Mapped[bool] = mapped_column(Boolean)
-    errors: Mapped[list] = mapped_column(JSON, default=list)
+    errors: Mapped[list] = mapped_column(SealedJSON("transactions.errors"), default=list, nullable=True)
     state: Mapped[str] = mapped_column(String(20))  # rejected | queued | done
     county_fips: Mapped[str | None] = mapped_column(String(5))
     booking_date: Mapped[date | None] = mapped_column(Date)
-    booking: Mapped[dict | None] = mapped_column(JSON)  # decoded Type-2 summary
+    booking: Mapped[dict | None] = mapped_column(SealedJSON("transactions.booking"))  # decoded Type-2 summary
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Who submitted it, and what it may submit for (security.access.submission_scope).
     submitted_by: Mapped[str | None] = mapped_column(String(80))
@@ -63,7 +69,7 @@ class ProbeFingerRow(Base):
     __tablename__ = "probe_fingers"
     transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), primary_key=True)
     finger: Mapped[int] = mapped_column(Integer, primary_key=True)
-    template: Mapped[bytes] = mapped_column(LargeBinary)  # ISO/IEC 19794-2
+    template: Mapped[bytes] = mapped_column(SealedBytes("probe_fingers.template"))  # ISO/IEC 19794-2
     quality: Mapped[int] = mapped_column(Integer)
 
 
@@ -77,8 +83,9 @@ class ResponseRow(Base):
     transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    body: Mapped[bytes] = mapped_column(LargeBinary)
-    summary: Mapped[dict] = mapped_column(JSON)
+    finding: Mapped[str | None] = mapped_column(String(20))   # messages.finding_of: for SQL statistics
+    body: Mapped[bytes] = mapped_column(SealedBytes("responses.body"))
+    summary: Mapped[dict] = mapped_column(SealedJSON("responses.summary"), nullable=True)
 
 
 class EventRow(Base):
@@ -90,7 +97,7 @@ class EventRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(40))
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict] = mapped_column(SealedJSON("events.data"), default=dict, nullable=True)  # names values
     elapsed_ms: Mapped[float | None] = mapped_column(Float)
 
 
@@ -126,24 +133,24 @@ class CriminalSubjectRow(Base):
     __tablename__ = "cjis_subjects"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # enrolment order, for gallery sync
     ucn: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    dob: Mapped[date | None] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(SealedText("cjis_subjects.name"), nullable=True)
+    dob: Mapped[date | None] = mapped_column(SealedDate("cjis_subjects.dob"))
     sex: Mapped[str | None] = mapped_column(String(1))
     race: Mapped[str | None] = mapped_column(String(1))
-    pob: Mapped[str | None] = mapped_column(String(4))
+    pob: Mapped[str | None] = mapped_column(SealedText("cjis_subjects.pob"))
     enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    rapsheet: Mapped[dict] = mapped_column(JSON)
+    rapsheet: Mapped[dict] = mapped_column(SealedJSON("cjis_subjects.rapsheet"), nullable=True)
 
 
 class CriminalFingerRow(Base):
     __tablename__ = "cjis_fingers"
     subject_id: Mapped[int] = mapped_column(ForeignKey("cjis_subjects.id"), primary_key=True)
     finger: Mapped[int] = mapped_column(Integer, primary_key=True)
-    template: Mapped[bytes] = mapped_column(LargeBinary)
+    template: Mapped[bytes] = mapped_column(SealedBytes("cjis_fingers.template"))
     quality: Mapped[int] = mapped_column(Integer)
     # the enrolled impression, WSQ at 500 ppi (what the template was made from); none for
     # records enrolled before images were kept
-    image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    image: Mapped[bytes | None] = mapped_column(SealedBytes("cjis_fingers.image"), nullable=True)
 
 
 # --- IDENT: immigration encounters -----------------------------------------
@@ -151,21 +158,21 @@ class IdentityRow(Base):
     __tablename__ = "ident_identities"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fin: Mapped[str] = mapped_column(String(20), unique=True)  # fingerprint identification number
-    name: Mapped[str] = mapped_column(String(120))
-    dob: Mapped[date | None] = mapped_column(Date)
-    country_of_birth: Mapped[str | None] = mapped_column(String(4))
-    encounters: Mapped[list] = mapped_column(JSON)
+    name: Mapped[str] = mapped_column(SealedText("ident_identities.name"), nullable=True)
+    dob: Mapped[date | None] = mapped_column(SealedDate("ident_identities.dob"))
+    country_of_birth: Mapped[str | None] = mapped_column(SealedText("ident_identities.country_of_birth"))
+    encounters: Mapped[list] = mapped_column(SealedJSON("ident_identities.encounters"), nullable=True)
 
 
 class IdentityFingerRow(Base):
     __tablename__ = "ident_fingers"
     identity_id: Mapped[int] = mapped_column(ForeignKey("ident_identities.id"), primary_key=True)
     finger: Mapped[int] = mapped_column(Integer, primary_key=True)
-    template: Mapped[bytes] = mapped_column(LargeBinary)
+    template: Mapped[bytes] = mapped_column(SealedBytes("ident_fingers.template"))
     quality: Mapped[int] = mapped_column(Integer)
     # the enrolled impression, WSQ at 500 ppi (what the template was made from); none for
     # records enrolled before images were kept
-    image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    image: Mapped[bytes | None] = mapped_column(SealedBytes("ident_fingers.image"), nullable=True)
 
 
 # --- ICE field office -------------------------------------------------------
@@ -263,6 +270,17 @@ class TokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class DataKeyRow(Base):
+    """A data key (AES-256), wrapped by the master key named by ``master_id``
+    (storage/data_keys.py); the newest seals what is written."""
+
+    __tablename__ = "data_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    master_id: Mapped[str] = mapped_column(String(16))
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class PolicyEntryRow(Base):
     """A user's jurisdiction-policy entry laid over the packaged record (agreements.py).
 
@@ -285,10 +303,10 @@ class PersonRow(Base):
     id: Mapped[str] = mapped_column(String(20), primary_key=True)
     seed: Mapped[int] = mapped_column(Integer)
     profile: Mapped[str] = mapped_column(String(30))  # citizen | noncitizen | naturalised | ...
-    name: Mapped[str] = mapped_column(String(120))
-    dob: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(SealedText("persons.name"), nullable=True)
+    dob: Mapped[date] = mapped_column(SealedDate("persons.dob"), nullable=True)
     sex: Mapped[str] = mapped_column(String(1))
     race: Mapped[str] = mapped_column(String(1))
-    pob: Mapped[str] = mapped_column(String(4))
+    pob: Mapped[str] = mapped_column(SealedText("persons.pob"), nullable=True)
     ucn: Mapped[str | None] = mapped_column(String(20))
     fin: Mapped[str | None] = mapped_column(String(20))

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import strategies as st
 
+from scomm.messages import ResponseKind, finding_of
 from scomm.statistics.facts import FIPS_TO_POSTAL, LEVELS, BookingFact
 from scomm.storage.db import Database, migrate
 from scomm.storage.tables import CaseRow, EventRow, ResponseRow, TransactionRow
@@ -113,19 +114,20 @@ def insert_bookings(db: Database, items: list[Booking], start: int = 0) -> None:
             s.add(tx)
             s.flush()
             s.add(ResponseRow(transaction_id=tx.id, kind="SRE", created_at=received, body=b"",
-                              summary={"identified": False}))
+                              finding="enrolled", summary={"identified": False}))
             if not b.searched:
                 continue
             s.add(EventRow(transaction_id=tx.id, at=received, actor="cjis",
                            kind="forwarded-to-ident", data={}))
             s.add(ResponseRow(transaction_id=tx.id, kind="IDR", body=b"",
                               created_at=received + timedelta(seconds=b.idr_s),
+                              finding=finding_of(ResponseKind.IDR, {"match": b.matched}),
                               summary={"match": b.matched}))
             if not b.matched:
                 continue
             s.add(ResponseRow(transaction_id=tx.id, kind="IAR", body=b"",
                               created_at=received + timedelta(seconds=b.iar_s),
-                              summary={"status": b.status, "removable": b.status != "USC"}))
+                              finding=b.status, summary={"status": b.status, "removable": b.status != "USC"}))
             if b.status == "USC":
                 continue
             s.add(CaseRow(transaction_id=tx.id, field_office="HOU",
