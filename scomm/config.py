@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     # The master key file that wraps the data keys (at rest: storage/data_keys.py). Keep it
     # off the database's disk and out of its backups.
     master_key_file: Path | None = None
+    # The system use notification (AC-8) shown before sign-in: the deploying agency's own text.
+    use_notice: str = ("This system holds criminal justice information. It is for authorised use only; every "
+                       "sign-in, read and change is recorded and audited. Unauthorised use may be prosecuted. "
+                       "By signing in you consent to this monitoring.")
     host: str = "127.0.0.1"
     # The proxies whose X-Forwarded-For/-Proto are believed (a TLS-terminating proxy on
     # another host: its address), so that the audit names the client and cookies are Secure.

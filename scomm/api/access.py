@@ -50,6 +50,7 @@ ROUTES: Mapping[tuple[str, str], UseCase | None] = {
     ("POST", "/auth/token"): PUBLIC,
     ("POST", "/auth/revoke"): PUBLIC,
     ("GET", "/auth/me"): PUBLIC,
+    ("POST", "/auth/password"): U.CHANGE_OWN_PASSWORD,
     ("GET", "/sign-in"): PUBLIC,
     ("POST", "/sign-in"): PUBLIC,
     ("POST", "/sign-out"): PUBLIC,

@@ -137,6 +137,24 @@ def revoke(request: Request, hub: HubDep, token: Annotated[str, Form(min_length=
     return {}
 
 
+@router.post("/auth/password", responses={**SIGNED_IN, 400: {"model": Detail, "description": "the current password "
+                                                             "is wrong (counts towards the lockout)"},
+                                           422: {"description": "the new password breaks a rule: each named"}})
+def change_password(request: Request, hub: HubDep, principal: PrincipalDep,
+                    current_password: Annotated[str, Form(min_length=1, max_length=200)],
+                    new_password: Annotated[str, Form(min_length=1, max_length=credentials.MAX_PASSWORD)]) -> dict:
+    """A person changes their own password (IA-5): at least 15 characters, not containing the
+    account's name. Every session of the account ends, this one too: sign in again."""
+    with hub.db.session() as s:
+        out = sign_in.change_password(s, principal, _token(request) or "", current_password, new_password, now())
+    if out is not None and out.problems:
+        raise HTTPException(422, [{"loc": ["body", "new_password"], "msg": p, "type": "value_error"}
+                                  for p in out.problems])
+    if out is not None:
+        raise HTTPException(400, out.reason)
+    return {"changed": True, "signed_out": True}
+
+
 @router.get("/auth/me", responses=SIGNED_IN)
 def me(principal: PrincipalDep) -> dict:
     """Who the token stands for: name, role, binding."""
@@ -157,10 +175,11 @@ def _secure(request: Request) -> bool:
 
 
 @pages_router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str = "/", error: str = "") -> Response:
+def sign_in_page(request: Request, hub: HubDep, next: str = "/", error: str = "") -> Response:
     csrf = _csrf(request)
     page = templates.TemplateResponse(request, "sign_in.html", {"csrf": csrf, "next": _local(next),
-                                                                "error": error[:200]})
+                                                                "error": error[:200],
+                                                                "notice": hub.settings.use_notice})
     _set_csrf(page, request, csrf)
     return page
 

@@ -119,7 +119,7 @@ def _account(s: Session, name: str) -> AccountRow:
     return a
 
 
-def _revoke_all(s: Session, at: datetime, account: AccountRow | None = None,
+def revoke_all(s: Session, at: datetime, account: AccountRow | None = None,
                 client: ClientRow | None = None) -> None:
     col, row = (TokenRow.account_id, account) if account else (TokenRow.client_id, client)
     assert row is not None
@@ -133,12 +133,12 @@ def disable(s: Session, by: Principal, name: str) -> None:
     client = s.scalars(select(ClientRow).where(ClientRow.client_id == name)).first()
     if client is not None:
         client.disabled_at = client.disabled_at or at
-        _revoke_all(s, at, client=client)
+        revoke_all(s, at, client=client)
         audit.append(s, by, "client-disable", f"client/{name}")
         return
     a = _account(s, name)
     a.disabled_at = a.disabled_at or at
-    _revoke_all(s, at, account=a)
+    revoke_all(s, at, account=a)
     audit.append(s, by, "account-disable", f"account/{name}")
 
 
@@ -148,7 +148,7 @@ def reset_password(s: Session, by: Principal, name: str) -> str:
     a = _account(s, name)
     password = credentials.new_password()
     a.password_hash, a.failures = credentials.hash_password(password), []
-    _revoke_all(s, now(), account=a)
+    revoke_all(s, now(), account=a)
     audit.append(s, by, "account-reset-password", f"account/{name}")
     return password
 
@@ -158,6 +158,6 @@ def reset_mfa(s: Session, by: Principal, name: str) -> tuple[str, str]:
     authorise(by, UseCase.MANAGE_ACCOUNTS)
     a = _account(s, name)
     a.totp_secret, a.totp_last_step = credentials.new_totp_secret(), None
-    _revoke_all(s, now(), account=a)
+    revoke_all(s, now(), account=a)
     audit.append(s, by, "account-reset-mfa", f"account/{name}")
     return a.totp_secret, credentials.totp_uri(a.totp_secret, name)

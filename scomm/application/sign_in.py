@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from ..clock import as_utc
 from ..security import credentials, lockout
+from ..security.access import Forbidden, UseCase, authorise
 from ..security.principal import Principal, Role
 from ..storage import audit
 from ..storage.tables import AccountRow, ClientRow, TokenRow
+from .accounts import revoke_all
 
 IDLE = timedelta(minutes=30)
 SESSION = timedelta(hours=8)
@@ -42,6 +44,7 @@ class Issued:
 @dataclass(frozen=True)
 class Refused:
     reason: str          # what the caller is told: never which factor failed, nor a lock
+    problems: tuple[str, ...] = ()   # a new password's (change_password)
 
 
 def _principal(row: AccountRow | ClientRow, source: str | None) -> Principal:
@@ -141,3 +144,31 @@ def sign_out(s: Session, token: str, source: str | None, at: datetime) -> bool:
     if who is not None:
         audit.append(s, who, "sign-out", f"token/{t.id}")
     return True
+
+
+def change_password(s: Session, by: Principal, token: str, current: str, new: str, at: datetime) -> Refused | None:
+    """A person changes their own password (IA-5): the current one first (a failure counts
+    towards the lockout, as at sign-in), then the rules; every session of the account then
+    ends, this one too. None when changed."""
+    authorise(by, UseCase.CHANGE_OWN_PASSWORD)
+    t = s.scalars(select(TokenRow).where(TokenRow.digest == credentials.digest(token))).first()
+    if t is None or t.account_id is None:
+        raise Forbidden("a machine client has no password: the operator replaces its secret", by,
+                        UseCase.CHANGE_OWN_PASSWORD, "account/password")
+    a = s.scalars(select(AccountRow).where(AccountRow.id == t.account_id).with_for_update()).one()
+    target = f"account/{a.name}"
+    failures = [as_utc(datetime.fromisoformat(f)) for f in a.failures or []]
+    if lockout.locked_until(failures, at) is not None or not credentials.password_ok(a.password_hash, current):
+        a.failures = [f.isoformat() for f in lockout.remembered([*failures, at], at)]
+        audit.append(s, by, "account-change-password", target, outcome="failure", data={"why": "current password"})
+        return Refused(REFUSED)
+    problems = credentials.password_problems(new, a.name)
+    if not problems and credentials.password_ok(a.password_hash, new):
+        problems = ["must differ from the current password"]
+    if problems:
+        audit.append(s, by, "account-change-password", target, outcome="failure", data={"why": problems})
+        return Refused("the new password was refused", tuple(problems))
+    a.password_hash, a.failures = credentials.hash_password(new), []
+    revoke_all(s, at, account=a)
+    audit.append(s, by, "account-change-password", target)
+    return None

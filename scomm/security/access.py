@@ -33,6 +33,7 @@ class UseCase(StrEnum):
     READ_INTERNAL_STATISTICS = "read-internal-statistics"
     READ_AUDIT = "read-audit"
     MANAGE_ACCOUNTS = "manage-accounts"
+    CHANGE_OWN_PASSWORD = "change-own-password"  # a person's own (a machine's secret: the operator)
     ROTATE_KEYS = "rotate-keys"                # the master key file is on the console's machine
 
 
@@ -59,6 +60,7 @@ TABLE: Mapping[UseCase, frozenset[Role]] = {u: frozenset(rs | _TRUSTED) for u, r
     UseCase.READ_INTERNAL_STATISTICS: {R.AUDITOR},
     UseCase.READ_AUDIT: {R.AUDITOR},
     UseCase.MANAGE_ACCOUNTS: {R.ADMIN},
+    UseCase.CHANGE_OWN_PASSWORD: set(_SIGNED_IN),
     UseCase.ROTATE_KEYS: set(),
 }.items()}
 

@@ -25,6 +25,24 @@ def new_password() -> str:
     return secrets.token_urlsafe(18)
 
 
+MIN_PASSWORD = 15    # NIST SP 800-63B-4: what a password used alone must reach; no composition rules
+MAX_PASSWORD = 200
+
+
+def password_problems(password: str, account: str) -> list[str]:
+    """What is wrong with a password a person chose (IA-5); [] when nothing is."""
+    problems = []
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        problems.append(f"at most {MAX_PASSWORD} characters")
+    if account and account.casefold() in password.casefold():
+        problems.append("must not contain the account's name")
+    if len(set(password)) < 5:
+        problems.append("at least 5 different characters")
+    return problems
+
+
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 

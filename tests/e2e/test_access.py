@@ -82,6 +82,8 @@ def _call(client, hub, method: str, path: str, tcn: str, headers: dict):
         body = {"json": {"at": "2011-03-07T17:00:00"}}
     elif path == "/api/policies" and method == "POST":
         body = {"json": ENTRY}
+    elif path == "/auth/password":   # a wrong current password: nothing changes
+        body = {"data": {"current_password": "not this one", "new_password": "a long new pass phrase"}}
     return client.request(method, url, headers=headers, follow_redirects=False, **body)
 
 
@@ -215,6 +217,54 @@ def test_a_machine_client_signs_in_with_client_credentials(hub, client):
     assert r.status_code == 200 and r.json()["token_type"] == "bearer" and r.json()["expires_in"] == 900
     me = client.get("/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
     assert (me["role"], me["ori"]) == ("booking-agency", ori)
+
+
+def test_a_person_changes_their_own_password_and_every_session_ends(hub, client):
+    user = new_account(hub, "examiner", name="changer")
+    h = {"Authorization": f"Bearer {token_for(hub, user)}"}
+    at = now() + timedelta(seconds=30)   # a second session (a TOTP code is good once: the next step's)
+    with hub.db.session() as s:
+        second = sign_in.password_grant(s, user.name, user.password, totp_now(user.totp_secret, at), "t", at)
+    other = {"Authorization": f"Bearer {second.access_token}"}
+    change = {"current_password": user.password}
+    r = client.post("/auth/password", headers=h, data={"current_password": "wrong", "new_password": "x" * 20})
+    assert r.status_code == 400
+    for new, problem in (("short", "at least 15 characters"), ("changer-is-my-password", "account's name"),
+                         ("a" * 20, "5 different characters"), (user.password, "differ from the current")):
+        r = client.post("/auth/password", headers=h, data={**change, "new_password": new})
+        assert r.status_code == 422 and problem in r.json()["detail"][0]["msg"], r.text
+    new_password = "correct horse battery staple"
+    r = client.post("/auth/password", headers=h, data={**change, "new_password": new_password})
+    assert r.status_code == 200 and r.json() == {"changed": True, "signed_out": True}
+    assert [client.get("/auth/me", headers=x).status_code for x in (h, other)] == [401, 401]
+    at += timedelta(seconds=30)
+    with hub.db.session() as s:
+        assert isinstance(sign_in.password_grant(s, user.name, user.password, totp_now(user.totp_secret, at),
+                                                 "t", at), sign_in.Refused)
+    at += timedelta(seconds=30)
+    with hub.db.session() as s:
+        assert isinstance(sign_in.password_grant(s, user.name, new_password, totp_now(user.totp_secret, at),
+                                                 "t", at), sign_in.Issued)
+        trail = s.scalars(select(AuditRow.outcome).where(AuditRow.action == "account-change-password",
+                                                         AuditRow.target == "account/changer")).all()
+    assert trail == ["failure"] * 5 + ["success"]
+
+
+def test_a_machine_client_has_no_password_to_change(hub, client):
+    ori = hub.deps.jurisdictions.sheriff_ori(ACTIVE_2008)
+    with hub.db.session() as s:
+        c = accounts.add_client(s, OPERATOR, "livescan-pw", accounts.Binding(Role.BOOKING_AGENCY, ori=ori),
+                                hub.deps.jurisdictions)
+    token = client.post("/auth/token", data={"grant_type": "client_credentials", "client_id": c.client_id,
+                                             "client_secret": c.client_secret}).json()["access_token"]
+    r = client.post("/auth/password", headers={"Authorization": f"Bearer {token}"},
+                    data={"current_password": c.client_secret, "new_password": "correct horse battery staple"})
+    assert r.status_code == 403 and "machine client" in r.json()["detail"]
+
+
+def test_the_sign_in_page_shows_the_use_notice(hub, client):
+    page = client.get("/sign-in").text
+    assert 'id="use-notice"' in page and "audited" in page
 
 
 def test_accounts_are_bound_as_their_role_requires(hub):
