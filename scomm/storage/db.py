@@ -127,9 +127,8 @@ class Database:
         self.url = url
         self.engine, self.sealer = _sealed_engine(url, master_key_file)
         self.dialect = self.engine.dialect.name
-        # an engine whose transactions take the write lock at their start (SQLite)
-        self.writer = self.engine.execution_options(**{_BEGIN: "IMMEDIATE"})
-        self._writes = sessionmaker(self.writer, expire_on_commit=False)
+        writer = self.engine.execution_options(**{_BEGIN: "IMMEDIATE"})
+        self._writes = sessionmaker(writer, expire_on_commit=False)
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from scomm.messages import ResponseKind, finding_of
+from scomm.storage.data_keys import Sealer
 from scomm.storage.sealed import SealedBytes, SealedDate, SealedJSON, SealedText, _Sealed, sealer_of
 
 revision = '0006'
@@ -58,7 +59,9 @@ def upgrade() -> None:
     op.add_column('responses', sa.Column('finding', sa.String(20), nullable=True))
     _findings()
     bind = op.get_bind()
-    sealer_of(bind.dialect).ensure_data_key(bind)   # type: ignore[attr-defined]
+    sealer = sealer_of(bind.dialect)
+    assert isinstance(sealer, Sealer)
+    sealer.ensure_data_key(bind)
     for table, column in _IN_PLACE:
         _convert(table, column, column, sa.LargeBinary(), SealedBytes(f'{table}.{column}'))
     for table, column, plain, sealed in _RETYPED:
