@@ -4,7 +4,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from .agencies import cjis, field_office, ident, lesc, sib
 from .agencies.deps import AgencyDeps
@@ -54,6 +57,18 @@ class Hub:
         return receipt
 
 
+def index_folder(settings: Settings) -> Path | None:
+    """Where the galleries' files are (None: kept in memory only)."""
+    if not settings.gallery_files:
+        return None
+    if settings.index_dir is not None:
+        return settings.index_dir
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        return Path(f"{url.database}.index")
+    return Path("scomm-index") / f"{url.host}-{url.port}-{url.database}"
+
+
 def bootstrap(settings: Settings | None = None, *, database_url: str | None = None,
               init: bool = True, policy: PolicySet | None = None) -> Hub:
     settings = settings or Settings()
@@ -64,6 +79,7 @@ def bootstrap(settings: Settings | None = None, *, database_url: str | None = No
         migrate(db.engine)
     deps = AgencyDeps(jurisdictions=Jurisdictions.load_default(), min_fingers=settings.min_fingers,
                       extractor=settings.extractor, policy=policy or PolicySet.packaged(),
-                      galleries=Galleries(DecisionRule.for_extractor(settings.extractor)))
+                      galleries=Galleries(DecisionRule.for_extractor(settings.extractor),
+                                          index_folder(settings), db.sealer))
     return Hub(settings, db, deps, Bus(db, HANDLERS, deps,
                                       lease=timedelta(seconds=settings.step_lease_seconds)))

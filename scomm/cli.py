@@ -25,6 +25,7 @@ from .bench.cli import bench_app
 from .bootstrap import Hub
 from .bus import describe_failure
 from .cli_common import DatabaseOpt, console, err, hub_for, operator
+from .cli_index import index_app
 from .cli_policy import SUB_APPS
 from .cli_report import report_app
 from .cli_security import SUB_APPS as SECURITY_APPS
@@ -341,6 +342,7 @@ app.add_typer(bench_app, name="bench")
 for _name, _sub in {**SUB_APPS, **SECURITY_APPS}.items():   # policy, case, holds; users, clients, audit
     app.add_typer(_sub, name=_name)
 app.add_typer(report_app, name="report")
+app.add_typer(index_app, name="index")
 register_simulate(app)                   # simulate, compare
 
 

@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     # The master key file that wraps the data keys (at rest: storage/data_keys.py). Keep it
     # off the database's disk and out of its backups.
     master_key_file: Path | None = None
+    # The search galleries are kept in sealed files (storage/gallery_files.py), so a process
+    # starts searching without re-packing every template: in index_dir, by default beside
+    # a SQLite file (<file>.index) or in scomm-index/<host>-<port>-<database>.
+    gallery_files: bool = True
+    index_dir: Path | None = None
     # The system use notification (AC-8) shown before sign-in: the deploying agency's own text.
     use_notice: str = ("This system holds criminal justice information. It is for authorised use only; every "
                        "sign-in, read and change is recorded and audited. Unauthorised use may be prosecuted. "

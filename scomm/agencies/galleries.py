@@ -9,23 +9,35 @@ subjects enrolled after it (CJIS does, before enrolling someone as new).
 from __future__ import annotations
 
 import bisect
+import hashlib
+import logging
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..biometrics import DEFAULT_RULE, Candidate, DecisionRule, FingerprintTemplate, TenprintGallery
+from ..biometrics.parameters import DEFAULT, Parameters
+from ..storage.gallery_files import Batch, GalleryFiles
+from ..storage.sealed import Sealing
 from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow
+
+log = logging.getLogger(__name__)
+SEGMENT_SUBJECTS = 2000   # subjects per file: a crash loses at most this much packing
 
 
 class SyncedGallery:
     def __init__(self, owner: Any, finger_row: Any, key_attr: str, fk_attr: str,
-                 rule: DecisionRule = DEFAULT_RULE):
+                 rule: DecisionRule = DEFAULT_RULE, files: GalleryFiles | None = None):
         self.gallery = TenprintGallery(rule=rule)
-        self._owner, self._finger_row = owner, finger_row
-        self._key_attr, self._fk_attr = key_attr, fk_attr
+        self.owner, self.finger_row = owner, finger_row      # the subject and finger tables
+        self.key_attr, self.fk_attr = key_attr, fk_attr
+        self.files = files
         self._ids: list[int] = []        # owner ids in the gallery, ascending
         self._keys: list[str] = []
         self._lock = threading.RLock()   # the gallery's arrays are not safe to grow mid-search
@@ -35,21 +47,62 @@ class SyncedGallery:
         return self._ids[-1] if self._ids else 0
 
     def sync(self, s: Session) -> int:
-        """Add what was enrolled since the last look; the new high-water mark."""
+        """Add what was enrolled since the last look (from the files, then the database,
+        writing what it packed to the files); the new high-water mark."""
         with self._lock:
-            owner, fr = self._owner, self._finger_row
-            fk = getattr(fr, self._fk_attr)
-            rows = s.execute(select(owner.id, getattr(owner, self._key_attr), fr.finger, fr.template)
-                             .join(fr, fk == owner.id).where(owner.id > self.high_water)
-                             .order_by(owner.id)).all()
-            fingers: dict[tuple[int, str], dict[int, FingerprintTemplate]] = defaultdict(dict)
-            for oid, key, finger, blob in rows:
-                fingers[(oid, key)][finger] = FingerprintTemplate.from_iso(blob)
-            for (oid, key), prints in fingers.items():
-                self.gallery.add(key, prints)
-                self._ids.append(oid)
-                self._keys.append(key)
+            if self.files is not None:
+                self._load_files()
+            newest = s.scalar(select(func.max(self.owner.id))) or 0
+            if newest <= self.high_water:
+                return self.high_water
+            if self.files is None:
+                self._add(self._pack(s))
+                return self.high_water
+            with self.files.locked():      # one process packs; the others read what it wrote
+                self._load_files()
+                for batch in self._pack(s):
+                    self.files.write(batch)
+                    self._add([batch])
             return self.high_water
+
+    def _load_files(self) -> None:
+        assert self.files is not None
+        for seg in self.files.segments():
+            if seg.hi <= self.high_water:
+                continue
+            if seg.lo != self.high_water:
+                return                         # a gap: the database fills it
+            try:
+                self._add([self.files.read(seg)])
+            except ValueError as exc:          # not this database's, or damaged: re-packed
+                log.warning("gallery file %s is not usable (%s): packing from the database", seg.path, exc)
+                return
+
+    def rows_after(self, mark: int) -> Select:
+        """(database id, key, finger, template) of the subjects enrolled after ``mark``, in order."""
+        owner, fr = self.owner, self.finger_row
+        return (select(owner.id, getattr(owner, self.key_attr), fr.finger, fr.template)
+                .join(fr, getattr(fr, self.fk_attr) == owner.id).where(owner.id > mark)
+                .order_by(owner.id, fr.finger))
+
+    def _pack(self, s: Session, per_segment: int = SEGMENT_SUBJECTS) -> list[Batch]:
+        rows = s.execute(self.rows_after(self.high_water)).all()
+        fingers: dict[tuple[int, str], dict[int, bytes]] = defaultdict(dict)
+        for oid, key, finger, blob in rows:
+            fingers[(oid, key)][finger] = blob
+        subjects = list(fingers.items())
+        batches, lo = [], self.high_water
+        for i in range(0, len(subjects), per_segment):
+            part = subjects[i:i + per_segment]
+            batches.append(_batch(lo, part, self.gallery.params))
+            lo = batches[-1].hi
+        return batches
+
+    def _add(self, batches: list[Batch]) -> None:
+        for b in batches:
+            self.gallery.extend(b.keys, b.stores)
+            self._ids.extend(int(i) for i in b.owner_ids)
+            self._keys.extend(b.keys)
 
     def search(self, s: Session, probe: dict[int, FingerprintTemplate]) -> tuple[list[Candidate], int]:
         """(candidates, the high-water mark they were searched through)."""
@@ -66,8 +119,39 @@ class SyncedGallery:
             return self.gallery.search(probe, among=newer) if newer else []
 
 
+def digest_of(template: bytes) -> bytes:
+    """What a segment keeps of each template, to be verified against the database."""
+    return hashlib.sha256(template).digest()[:16]
+
+
+def _batch(lo: int, subjects: list[tuple[tuple[int, str], dict[int, bytes]]], params: Parameters) -> Batch:
+    """Pack ``subjects`` ((database id, key), {finger: ISO template}) into a segment's batch."""
+    packed = TenprintGallery(params)
+    digests = np.zeros((len(subjects), 10, 16), np.uint8)
+    for n, ((_, key), prints) in enumerate(subjects):
+        packed.add(key, {f: FingerprintTemplate.from_iso(b) for f, b in prints.items()})
+        for f, b in prints.items():
+            digests[n, f - 1] = np.frombuffer(digest_of(b), np.uint8)
+    keys, stores = packed.export()
+    stores = {f: {k: v.copy() for k, v in arrays.items()} for f, arrays in stores.items()}
+    return Batch(lo, subjects[-1][0][0], keys, np.array([oid for (oid, _), _ in subjects], np.int64),
+                 digests, stores)
+
+
 class Galleries:
-    def __init__(self, rule: DecisionRule = DEFAULT_RULE) -> None:
-        """Both repositories, deciding by ``rule`` (the one fitted for the hub's extractor)."""
-        self.cjis = SyncedGallery(CriminalSubjectRow, CriminalFingerRow, "ucn", "subject_id", rule)
-        self.ident = SyncedGallery(IdentityRow, IdentityFingerRow, "fin", "identity_id", rule)
+    def __init__(self, rule: DecisionRule = DEFAULT_RULE, folder: Path | None = None,
+                 sealer: Sealing | None = None) -> None:
+        """Both repositories, deciding by ``rule`` (the one fitted for the hub's extractor);
+        kept in files under ``folder`` (sealed by ``sealer``) when one is given."""
+        def files(name: str) -> GalleryFiles | None:
+            return None if folder is None or sealer is None else GalleryFiles(folder / name, sealer, params_id())
+        self.cjis = SyncedGallery(CriminalSubjectRow, CriminalFingerRow, "ucn", "subject_id", rule, files("cjis"))
+        self.ident = SyncedGallery(IdentityRow, IdentityFingerRow, "fin", "identity_id", rule, files("ident"))
+
+    def __iter__(self) -> Iterator[tuple[str, SyncedGallery]]:
+        return iter((("cjis", self.cjis), ("ident", self.ident)))
+
+
+def params_id(params: Parameters = DEFAULT) -> str:
+    """Names the packing parameters: a segment packed with others is not loaded."""
+    return hashlib.sha256(repr(params).encode()).hexdigest()[:16]

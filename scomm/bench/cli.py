@@ -15,7 +15,13 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from ..cli_common import EXTRACTOR_HELP, Extractor
-from . import calibrate as bench_calibrate, chaos as bench_chaos, fvc as bench_fvc, search as bench_search
+from . import (
+    calibrate as bench_calibrate,
+    chaos as bench_chaos,
+    fvc as bench_fvc,
+    index as bench_index,
+    search as bench_search,
+)
 from .nbis_peer import NbisUnavailable
 from .synth_realism import synth as _synth
 
@@ -163,6 +169,20 @@ def calibrate(
     what biometrics.verification.VERIFICATION holds, and `bench fvc` reports on real sensors."""
     with err.status(f"extracting {subjects} synthetic people twice with {extractor.value}"):
         result = bench_calibrate.run(subjects, extractor.value, fmr, workers=workers)
+    write_json(result, True, json_out)
+
+
+@bench_app.command("index")
+def index(
+    subjects: Annotated[int, typer.Option("--subjects", "-n", help="ten-print subjects in the files")] = 10_000,
+    json_out: Annotated[Optional[Path], typer.Option("--json-out", metavar="FILE", dir_okay=False,
+                                                     help="also write the JSON object to FILE")] = None,
+) -> None:
+    """The galleries' sealed files: packing rate, bytes per finger on disk and in memory, and
+    how long a new process takes to load them (its start-up)."""
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("packing and writing", total=subjects)
+        result = bench_index.run(subjects, lambda n: bar.advance(task, n))
     write_json(result, True, json_out)
 
 

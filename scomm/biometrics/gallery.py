@@ -182,6 +182,26 @@ class TenprintGallery:
             for f, store in self._stores.items():
                 store.set(row, packed.get(f))
 
+    def export(self) -> tuple[list[str], dict[int, dict[str, np.ndarray]]]:
+        """(subject ids by row, each finger position's store arrays): what :meth:`extend` takes."""
+        if len(self._row) != len(self._ids):
+            raise ValueError("a gallery with removed subjects is not exported")
+        return list(self._ids), {f: s.export() for f, s in self._stores.items()}
+
+    def extend(self, ids: list[str], stores: dict[int, dict[str, np.ndarray]]) -> None:
+        """Append subjects exported by a gallery with the same parameters (none of them here yet)."""
+        ids = [str(i) for i in ids]
+        clash = next((i for i in ids if i in self._row), None)
+        if clash is not None or len(set(ids)) != len(ids):
+            raise ValueError(f"subject {clash} is already in the gallery, or given twice")
+        if any(len(stores[f]["spans"]) != len(ids) for f in FINGER_POSITIONS):
+            raise ValueError("every finger position needs one row per subject")
+        base = len(self._ids)
+        for f, store in self._stores.items():
+            store.extend(stores[f])
+        self._row.update((sid, base + k) for k, sid in enumerate(ids))
+        self._ids.extend(ids)
+
     def remove(self, subject_id: str) -> None:
         """Remove a subject (its row stays, empty); KeyError if absent."""
         row = self._row.pop(str(subject_id))

@@ -143,6 +143,27 @@ class FingerStore:
     def quality(self) -> np.ndarray:
         return self._quality.view()
 
+    FIELDS = ("xy", "angle", "mask", "bits", "hull", "source", "spans", "quality")
+
+    def export(self) -> dict[str, np.ndarray]:
+        """Every array of the store, as it stands (views: copy before the store grows)."""
+        return {name: getattr(self, f"_{name}").view() for name in self.FIELDS}
+
+    @classmethod
+    def of_arrays(cls, arrays: dict[str, np.ndarray], nd: int = DEFAULT.mcc_nd) -> FingerStore:
+        store = cls(nd)
+        store.extend(arrays)
+        return store
+
+    def extend(self, arrays: dict[str, np.ndarray]) -> None:
+        """Append the rows of another store's :meth:`export`, in one copy per array."""
+        spans = np.asarray(arrays["spans"], np.int64).reshape(-1, 6)
+        shift = np.array([self._xy.n, self._xy.n, self._mask.n, self._mask.n, self._hull.n, self._hull.n])
+        for name in ("xy", "angle", "mask", "bits", "hull", "source", "quality"):
+            getattr(self, f"_{name}").extend(np.asarray(arrays[name]))
+        # an empty row's span stays empty (start == end) when shifted
+        self._spans.extend(spans + shift)
+
     def arrays(self) -> tuple:
         """(xy, angle, mask, bits, hull, spans) for the kernels."""
         return (self._xy.view(), self._angle.view(), self._mask.view(), self._bits.view(),

@@ -6,6 +6,7 @@ far outside the convex hull of the minutiae are marked invalid.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -42,17 +43,43 @@ def hull_distance(points: np.ndarray, hull: np.ndarray) -> np.ndarray:
             return np.full(len(points), np.inf)
         d = np.sqrt(((points[:, None, :] - hull[None, :, :]) ** 2).sum(-1))
         return d.min(axis=1)
-    a = hull
-    b = np.roll(hull, -1, axis=0)
-    e = b - a
-    n = np.stack([e[:, 1], -e[:, 0]], axis=1)
-    n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
-    # orient normals outward
-    centroid = hull.mean(axis=0)
-    s = ((centroid - a) * n).sum(1)
-    n[s > 0] *= -1
-    d = ((points[:, None, :] - a[None]) * n[None]).sum(-1)
-    return d.max(axis=1)
+    return _polygon_distance(np.ascontiguousarray(points, np.float64), np.ascontiguousarray(hull, np.float64))
+
+
+@njit(cache=True)
+def _polygon_distance(points, hull):
+    """The largest signed distance to the polygon's edge lines, normals turned outward (away
+    from the vertices' centroid): a cylinder's cells are tested against it when packed."""
+    h = hull.shape[0]
+    cx = 0.0
+    cy = 0.0
+    for j in range(h):
+        cx += hull[j, 0]
+        cy += hull[j, 1]
+    cx /= h
+    cy /= h
+    nx = np.empty(h)
+    ny = np.empty(h)
+    for j in range(h):
+        k = (j + 1) % h
+        a = hull[k, 1] - hull[j, 1]
+        b = -(hull[k, 0] - hull[j, 0])
+        norm = math.sqrt(a * a + b * b) + 1e-12
+        a /= norm
+        b /= norm
+        if (cx - hull[j, 0]) * a + (cy - hull[j, 1]) * b > 0:
+            a, b = -a, -b
+        nx[j] = a
+        ny[j] = b
+    out = np.empty(points.shape[0])
+    for i in range(points.shape[0]):
+        best = -np.inf
+        for j in range(h):
+            d = (points[i, 0] - hull[j, 0]) * nx[j] + (points[i, 1] - hull[j, 1]) * ny[j]
+            if d > best:
+                best = d
+        out[i] = best
+    return out
 
 
 _LUT_BINS = 256
@@ -123,14 +150,28 @@ def _cylinder_values(xy, ang, cells, in_radius, ns, nd, radius, sigma_s, sigma_d
 
 
 def in_radius_cells(p: Parameters) -> np.ndarray:
-    """(Ns*Ns,) bool: the cells whose centre lies inside the cylinder radius."""
-    return (_cell_centres(p) ** 2).sum(1) <= p.mcc_radius ** 2
+    """(Ns*Ns,) bool: the cells whose centre lies inside the cylinder radius (read-only)."""
+    return _in_radius(p.mcc_ns, p.mcc_radius)
 
 
 def _cell_centres(p: Parameters) -> np.ndarray:
-    g = (np.arange(p.mcc_ns) - (p.mcc_ns - 1) / 2.0) * (2 * p.mcc_radius / p.mcc_ns)
+    return _centres(p.mcc_ns, p.mcc_radius)
+
+
+@functools.lru_cache(maxsize=8)
+def _centres(ns: int, radius: float) -> np.ndarray:
+    g = (np.arange(ns) - (ns - 1) / 2.0) * (2 * radius / ns)
     cx, cy = np.meshgrid(g, g)
-    return np.stack([cx.ravel(), cy.ravel()], axis=1)
+    out = np.stack([cx.ravel(), cy.ravel()], axis=1)
+    out.flags.writeable = False   # shared by every call
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _in_radius(ns: int, radius: float) -> np.ndarray:
+    out = (_centres(ns, radius) ** 2).sum(1) <= radius ** 2
+    out.flags.writeable = False
+    return out
 
 
 def cylinders(template: FingerprintTemplate, p: Parameters) -> Cylinders:

@@ -35,6 +35,7 @@ class UseCase(StrEnum):
     MANAGE_ACCOUNTS = "manage-accounts"
     CHANGE_OWN_PASSWORD = "change-own-password"  # a person's own (a machine's secret: the operator)
     ROTATE_KEYS = "rotate-keys"                # the master key file is on the console's machine
+    MANAGE_INDEX = "manage-index"              # the galleries' files, beside the database
 
 
 R = Role
@@ -62,6 +63,7 @@ TABLE: Mapping[UseCase, frozenset[Role]] = {u: frozenset(rs | _TRUSTED) for u, r
     UseCase.MANAGE_ACCOUNTS: {R.ADMIN},
     UseCase.CHANGE_OWN_PASSWORD: set(_SIGNED_IN),
     UseCase.ROTATE_KEYS: set(),
+    UseCase.MANAGE_INDEX: set(),
 }.items()}
 
 # Use cases that disclose personal data: every one is audited, allowed or not.

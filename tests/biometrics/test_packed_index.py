@@ -173,3 +173,22 @@ def test_gallery_threshold_follows_its_size_unless_fixed():
     g.add("S11", tenprint_templates(11, 0))
     assert g.threshold > t1
     assert TenprintGallery(threshold=12.5).threshold == 12.5
+
+
+def test_a_gallery_extended_with_an_exported_one_searches_as_if_built_whole():
+    from scomm.biometrics.synth_templates import tenprint_templates
+
+    whole, first, rest = TenprintGallery(), TenprintGallery(), TenprintGallery()
+    for n in range(24):   # the later ones lack a finger: an empty row stays empty once shifted
+        prints = {f: t for f, t in tenprint_templates(n, 0).items() if n < 10 or f != 1 + n % 10}
+        whole.add(f"S{n}", prints)
+        (first if n < 10 else rest).add(f"S{n}", prints)
+    ids, stores = rest.export()
+    first.extend(ids, stores)
+    for seed in (3, 17):
+        probe = tenprint_templates(seed, 1)
+        assert [(c.subject_id, round(c.score, 6), c.finger_scores) for c in first.search(probe)] == \
+            [(c.subject_id, round(c.score, 6), c.finger_scores) for c in whole.search(probe)]
+    assert len(first) == 24 and first.fingers() == whole.fingers() == 240 - 14
+    with pytest.raises(ValueError, match="already in the gallery"):
+        first.extend(ids, stores)

@@ -1,0 +1,122 @@
+"""A search gallery kept in files beside the database, so a process starts searching
+without re-packing every template (issue 12: the persistent gallery).
+
+The files are a cache; the database stays the record. A gallery's folder holds
+*segments*, each the packed fingers of the subjects enrolled with database ids in
+``(lo, hi]``, sealed like the database's own columns (AES-256-GCM, under its data keys:
+a segment from another database does not open), written whole or not at all. One
+process at a time extends a folder (a lock file); the others read what it wrote.
+"""
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .sealed import Sealing
+
+log = logging.getLogger(__name__)
+FORMAT = 1
+_NAME = re.compile(r"seg-(\d{12})-(\d{12})\.sealed")
+
+
+@dataclass(frozen=True)
+class Segment:
+    lo: int     # database ids after lo ...
+    hi: int     # ... up to hi
+    path: Path
+
+
+@dataclass
+class Batch:
+    """The subjects of one segment: their keys (UCN, FIN), database ids, the digest of each
+    finger's template (to verify against the database), and each finger position's store."""
+    lo: int
+    hi: int
+    keys: list[str]
+    owner_ids: np.ndarray                       # (n,) int64
+    digests: np.ndarray                         # (n, 10, 16) uint8, zero where no finger
+    stores: dict[int, dict[str, np.ndarray]]
+
+
+class GalleryFiles:
+    def __init__(self, folder: Path, sealer: Sealing, params_id: str):
+        self.folder = folder
+        self._sealer = sealer
+        self._params_id = params_id          # the packing parameters the segments were made with
+        self._column = f"gallery-index/{folder.name}"
+
+    def segments(self) -> list[Segment]:
+        if not self.folder.is_dir():
+            return []
+        out = [Segment(int(m[1]), int(m[2]), p) for p in self.folder.iterdir() if (m := _NAME.fullmatch(p.name))]
+        return sorted(out, key=lambda s: (s.lo, s.hi))
+
+    def high_water(self) -> int:
+        segs = self.segments()
+        return segs[-1].hi if segs else 0
+
+    def bytes_on_disk(self) -> int:
+        return sum(s.path.stat().st_size for s in self.segments())
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One process at a time extends or rebuilds the folder."""
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with open(self.folder / ".lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def read(self, seg: Segment) -> Batch:
+        """The segment's subjects; ValueError if it is not one this database wrote."""
+        try:
+            data = self._sealer.open(seg.path.read_bytes(), self._column)
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                if (meta["format"], meta["params"], meta["lo"], meta["hi"]) != \
+                        (FORMAT, self._params_id, seg.lo, seg.hi):
+                    raise ValueError("made with other parameters, or renamed")
+                stores = {f: {k.split("/", 1)[1]: z[k] for k in z.files if k.startswith(f"{f}/")}
+                          for f in range(1, 11)}
+                return Batch(seg.lo, seg.hi, [str(k) for k in z["keys"]], z["owner_ids"], z["digests"], stores)
+        except ValueError:
+            raise
+        except Exception as exc:   # sealed under another database's key, truncated, not ours
+            raise ValueError(f"{seg.path.name}: {type(exc).__name__}") from None
+
+    def write(self, batch: Batch) -> Segment:
+        """Seal the batch into a new segment; segments past its start (stale) are removed."""
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for stale in (s for s in self.segments() if s.hi > batch.lo):
+            stale.path.unlink(missing_ok=True)
+        arrays: dict[str, np.ndarray] = {f"{f}/{k}": v for f, store in batch.stores.items() for k, v in store.items()}
+        arrays.update(meta=np.array(json.dumps({"format": FORMAT, "params": self._params_id, "lo": batch.lo,
+                                                "hi": batch.hi})),
+                      keys=np.array(batch.keys, dtype=str), owner_ids=batch.owner_ids, digests=batch.digests)
+        buf = io.BytesIO()
+        np.savez(buf, allow_pickle=False, **arrays)
+        path = self.folder / f"seg-{batch.lo:012d}-{batch.hi:012d}.sealed"
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(self._sealer.seal(buf.getvalue(), self._column))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        return Segment(batch.lo, batch.hi, path)
+
+    def clear(self) -> None:
+        for s in self.segments():
+            s.path.unlink(missing_ok=True)
