@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..biometrics import DEFAULT_RULE, Candidate, DecisionRule, FingerprintTemplate, TenprintGallery
 from ..biometrics.parameters import DEFAULT, Parameters
-from ..storage.gallery_files import Batch, GalleryFiles
+from ..storage.gallery_files import Batch, GalleryFiles, Segment
 from ..storage.sealed import Sealing
 from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow
 
@@ -47,11 +47,13 @@ class SyncedGallery:
         return self._ids[-1] if self._ids else 0
 
     def sync(self, s: Session) -> int:
-        """Add what was enrolled since the last look (from the files, then the database,
-        writing what it packed to the files); the new high-water mark."""
+        """Add what was enrolled since the last look: from the files, then from the database
+        (writing what it packed to the files if they end where this gallery does; a process
+        that fell behind a merge packs its remainder for itself); the new high-water mark."""
         with self._lock:
             if self.files is not None:
-                self._load_files()
+                with self.files.locked(shared=True):
+                    self._load_files()
             newest = s.scalar(select(func.max(self.owner.id))) or 0
             if newest <= self.high_water:
                 return self.high_water
@@ -60,23 +62,42 @@ class SyncedGallery:
                 return self.high_water
             with self.files.locked():      # one process packs; the others read what it wrote
                 self._load_files()
-                for batch in self._pack(s):
-                    self.files.write(batch)
-                    self._add([batch])
+                batches = self._pack(s)
+                if batches and self.files.high_water() == batches[0].lo:
+                    for b in batches:
+                        self.files.write(b)
+                self._add(batches)
+                self._compact()
             return self.high_water
 
     def _load_files(self) -> None:
+        """Append the segments that follow this gallery's high-water mark (lock held)."""
         assert self.files is not None
         for seg in self.files.segments():
             if seg.hi <= self.high_water:
                 continue
             if seg.lo != self.high_water:
-                return                         # a gap: the database fills it
+                return                         # merged past this gallery's mark: the database fills in
             try:
                 self._add([self.files.read(seg)])
-            except ValueError as exc:          # not this database's, or damaged: re-packed
+            except ValueError as exc:          # not this database's, or damaged: packed afresh
                 log.warning("gallery file %s is not usable (%s): packing from the database", seg.path, exc)
                 return
+
+    def _compact(self, at_least: int = 32) -> None:
+        """Merge the trailing run of small segments (one per enrolment, as bookings come) once
+        there are ``at_least`` of them (exclusive lock held)."""
+        assert self.files is not None
+        small: list[Segment] = []
+        for seg in reversed(self.files.segments()):
+            if seg.hi - seg.lo >= SEGMENT_SUBJECTS or seg.hi > self.high_water:
+                break
+            small.insert(0, seg)
+        if len(small) >= at_least:
+            try:
+                self.files.replace(_merge([self.files.read(seg) for seg in small], self.gallery.params), small)
+            except ValueError as exc:
+                log.warning("gallery files not merged (%s)", exc)
 
     def rows_after(self, mark: int) -> Select:
         """(database id, key, finger, template) of the subjects enrolled after ``mark``, in order."""
@@ -117,6 +138,16 @@ class SyncedGallery:
             self.sync(s)
             newer = self._keys[bisect.bisect_right(self._ids, mark):]
             return self.gallery.search(probe, among=newer) if newer else []
+
+
+def _merge(batches: list[Batch], params: Parameters) -> Batch:
+    g = TenprintGallery(params)
+    for b in batches:
+        g.extend(b.keys, b.stores)
+    keys, stores = g.export()
+    return Batch(batches[0].lo, batches[-1].hi, keys, np.concatenate([b.owner_ids for b in batches]),
+                 np.concatenate([b.digests for b in batches]),
+                 {f: {k: v.copy() for k, v in arrays.items()} for f, arrays in stores.items()})
 
 
 def digest_of(template: bytes) -> bytes:

@@ -41,7 +41,8 @@ def status(db: Database, galleries: Galleries, by: Principal) -> list[Status]:
     with db.read() as s:
         for name, g in galleries:
             files = _files(g)
-            batches = [files.read(seg) for seg in files.segments()]
+            with files.locked(shared=True):
+                batches = [files.read(seg) for seg in files.segments()]
             out.append(Status(name, str(files.folder), len(batches), sum(len(b.keys) for b in batches),
                               sum(int((b.digests.any(axis=2)).sum()) for b in batches), files.high_water(),
                               s.scalar(select(func.max(g.owner.id))) or 0, files.bytes_on_disk()))
@@ -57,7 +58,8 @@ def verify(db: Database, galleries: Galleries, by: Principal, limit: int = 50) -
     problems: list[str] = []
     with db.read() as s:
         for name, g in galleries:
-            problems += _verify(s, name, g, _files(g))
+            with _files(g).locked(shared=True):
+                problems += _verify(s, name, g, _files(g))
     with db.session() as s:
         audit.append(s, by, "index-verify", "gallery-index", outcome="success" if not problems else "failure",
                      data={"problems": len(problems)})

@@ -5,7 +5,8 @@ The files are a cache; the database stays the record. A gallery's folder holds
 *segments*, each the packed fingers of the subjects enrolled with database ids in
 ``(lo, hi]``, sealed like the database's own columns (AES-256-GCM, under its data keys:
 a segment from another database does not open), written whole or not at all. One
-process at a time extends a folder (a lock file); the others read what it wrote.
+process at a time changes a folder (an exclusive lock); readers take a shared one.
+Segments are only added (and small ones merged), never rewritten in place.
 """
 from __future__ import annotations
 
@@ -69,11 +70,12 @@ class GalleryFiles:
         return sum(s.path.stat().st_size for s in self.segments())
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
-        """One process at a time extends or rebuilds the folder."""
+    def locked(self, shared: bool = False) -> Iterator[None]:
+        """One process at a time changes the folder (``shared``: while the folder is read, no
+        process changes it). flock: a process must not take it twice."""
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         with open(self.folder / ".lock", "a") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
+            fcntl.flock(f, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -97,10 +99,8 @@ class GalleryFiles:
             raise ValueError(f"{seg.path.name}: {type(exc).__name__}") from None
 
     def write(self, batch: Batch) -> Segment:
-        """Seal the batch into a new segment; segments past its start (stale) are removed."""
+        """Seal the batch into a new segment (under the exclusive lock)."""
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for stale in (s for s in self.segments() if s.hi > batch.lo):
-            stale.path.unlink(missing_ok=True)
         arrays: dict[str, np.ndarray] = {f"{f}/{k}": v for f, store in batch.stores.items() for k, v in store.items()}
         arrays.update(meta=np.array(json.dumps({"format": FORMAT, "params": self._params_id, "lo": batch.lo,
                                                 "hi": batch.hi})),
@@ -116,6 +116,12 @@ class GalleryFiles:
             os.fsync(f.fileno())
         os.replace(tmp, path)
         return Segment(batch.lo, batch.hi, path)
+
+    def replace(self, merged: Batch, parts: list[Segment]) -> None:
+        """Write ``merged`` in place of the segments it covers (under the exclusive lock)."""
+        self.write(merged)
+        for seg in parts:
+            seg.path.unlink(missing_ok=True)
 
     def clear(self) -> None:
         for s in self.segments():

@@ -49,22 +49,45 @@ def test_a_second_process_searches_from_the_files_without_packing(url, monkeypat
     assert _search(bootstrap(database_url=url), probe) == found
 
 
-def test_a_later_enrolment_is_a_new_segment_the_others_read(url, monkeypatch):
-    a, b = bootstrap(database_url=url), bootstrap(database_url=url)
-    probe = _probe(a, 1)
-    _search(a, probe)
-    with a.db.session() as s:   # a new subject enrolled with subject 1's prints, as CJIS would
+def _enrol_twin(hub, ucn: str) -> None:
+    """A new subject with subject 1's prints, as CJIS would enrol one."""
+    with hub.db.session() as s:
         one = s.get(CriminalSubjectRow, 1)
-        twin = CriminalSubjectRow(ucn="TWIN-0001", name=one.name, dob=one.dob, sex=one.sex, race=one.race,
+        twin = CriminalSubjectRow(ucn=ucn, name=one.name, dob=one.dob, sex=one.sex, race=one.race,
                                   pob=one.pob, enrolled_at=one.enrolled_at, rapsheet=one.rapsheet)
         s.add(twin)
         s.flush()
         for f in s.scalars(select(CriminalFingerRow).where(CriminalFingerRow.subject_id == 1)):
             s.add(CriminalFingerRow(subject_id=twin.id, finger=f.finger, template=f.template, quality=f.quality))
+
+
+def test_a_later_enrolment_is_a_new_segment_the_others_read(url, monkeypatch):
+    a, b = bootstrap(database_url=url), bootstrap(database_url=url)
+    probe = _probe(a, 1)
+    _search(a, probe)
+    _enrol_twin(a, "TWIN-0001")
     assert {c for c, _ in _search(a, probe)[:2]} >= {"TWIN-0001"}
     assert len(a.deps.galleries.cjis.files.segments()) == 2
     _no_packing(monkeypatch)              # b read both segments: it packed nothing
     assert "TWIN-0001" in {c for c, _ in _search(b, probe)[:2]}
+
+
+def test_one_segment_per_enrolment_is_merged_once_they_are_many(url, monkeypatch):
+    hub = bootstrap(database_url=url)
+    probe = _probe(hub, 1)
+    _search(hub, probe)
+    files = hub.deps.galleries.cjis.files
+    for n in range(40):
+        _enrol_twin(hub, f"TWIN-{n:04d}")
+        with hub.db.read() as s:
+            hub.deps.galleries.cjis.sync(s)
+    assert len(files.segments()) < 32 and files.high_water() == hub.deps.galleries.cjis.high_water
+    _no_packing(monkeypatch)
+    fresh = bootstrap(database_url=url)
+    with fresh.db.read() as s:
+        fresh.deps.galleries.cjis.sync(s)
+    assert len(fresh.deps.galleries.cjis.gallery) == len(hub.deps.galleries.cjis.gallery)
+    assert cli(url, "verify").exit_code == 0
 
 
 def test_a_damaged_file_is_packed_again_from_the_database(url):
