@@ -3,7 +3,9 @@ from the operator's console. Registered in :mod:`scomm.cli`."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -44,10 +46,11 @@ def index_verify(database: DatabaseOpt = None) -> None:
 
 
 @index_app.command("rebuild")
-def index_rebuild(json_: JsonOpt = False, database: DatabaseOpt = None) -> None:
+def index_rebuild(workers: Annotated[int, typer.Option(help="packing processes")] = os.cpu_count() or 1,
+                  json_: JsonOpt = False, database: DatabaseOpt = None) -> None:
     """Pack every subject afresh into new files (the searches of running processes go on)."""
     hub = hub_for(database)
-    out = index.rebuild(hub.db, hub.deps.galleries, operator())
+    out = index.rebuild(hub.db, hub.deps.galleries, operator(), workers=workers)
     if json_:
         console.print_json(json.dumps(out))
         return

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..biometrics import DEFAULT_RULE, Candidate, DecisionRule, FingerprintTemplate, TenprintGallery
 from ..biometrics.parameters import DEFAULT, Parameters
+from ..processes import process_pool
 from ..storage.gallery_files import Batch, GalleryFiles, Segment
 from ..storage.sealed import Sealing
 from ..storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow
@@ -46,7 +47,7 @@ class SyncedGallery:
     def high_water(self) -> int:
         return self._ids[-1] if self._ids else 0
 
-    def sync(self, s: Session) -> int:
+    def sync(self, s: Session, workers: int = 1) -> int:
         """Add what was enrolled since the last look: from the files, then from the database
         (writing what it packed to the files if they end where this gallery does; a process
         that fell behind a merge packs its remainder for itself); the new high-water mark."""
@@ -58,11 +59,11 @@ class SyncedGallery:
             if newest <= self.high_water:
                 return self.high_water
             if self.files is None:
-                self._add(self._pack(s))
+                self._add(self._pack(s, workers=workers))
                 return self.high_water
             with self.files.locked():      # one process packs; the others read what it wrote
                 self._load_files()
-                batches = self._pack(s)
+                batches = self._pack(s, workers=workers)
                 if batches and self.files.high_water() == batches[0].lo:
                     for b in batches:
                         self.files.write(b)
@@ -106,18 +107,19 @@ class SyncedGallery:
                 .join(fr, getattr(fr, self.fk_attr) == owner.id).where(owner.id > mark)
                 .order_by(owner.id, fr.finger))
 
-    def _pack(self, s: Session, per_segment: int = SEGMENT_SUBJECTS) -> list[Batch]:
-        rows = s.execute(self.rows_after(self.high_water)).all()
+    def _pack(self, s: Session, per_segment: int = SEGMENT_SUBJECTS, workers: int = 1) -> list[Batch]:
+        """The subjects enrolled after the high-water mark, packed into batches of ``per_segment``
+        (on ``workers`` processes when there is more than one batch)."""
         fingers: dict[tuple[int, str], dict[int, bytes]] = defaultdict(dict)
-        for oid, key, finger, blob in rows:
+        for oid, key, finger, blob in s.execute(self.rows_after(self.high_water)):
             fingers[(oid, key)][finger] = blob
         subjects = list(fingers.items())
-        batches, lo = [], self.high_water
-        for i in range(0, len(subjects), per_segment):
-            part = subjects[i:i + per_segment]
-            batches.append(_batch(lo, part, self.gallery.params))
-            lo = batches[-1].hi
-        return batches
+        parts = [subjects[i:i + per_segment] for i in range(0, len(subjects), per_segment)]
+        los = [self.high_water] + [p[-1][0][0] for p in parts[:-1]]
+        if workers > 1 and len(parts) > 1:
+            with process_pool(min(workers, len(parts))) as pool:
+                return list(pool.map(_batch, los, parts, [self.gallery.params] * len(parts)))
+        return [_batch(lo, p, self.gallery.params) for lo, p in zip(los, parts, strict=True)]
 
     def _add(self, batches: list[Batch]) -> None:
         for b in batches:

@@ -95,8 +95,8 @@ def _verify(s: Session, name: str, g: SyncedGallery, files: GalleryFiles) -> lis
     return problems
 
 
-def rebuild(db: Database, galleries: Galleries, by: Principal) -> dict[str, Any]:
-    """Pack every subject afresh into new files; fingers per second."""
+def rebuild(db: Database, galleries: Galleries, by: Principal, workers: int = 1) -> dict[str, Any]:
+    """Pack every subject afresh into new files, on ``workers`` processes; fingers per second."""
     authorise(by, UseCase.MANAGE_INDEX)
     out: dict[str, Any] = {}
     for name, g in galleries:
@@ -106,10 +106,11 @@ def rebuild(db: Database, galleries: Galleries, by: Principal) -> dict[str, Any]
         with files.locked():
             files.clear()
         with db.read() as s:
-            fresh.sync(s)
+            fresh.sync(s, workers=workers)
         seconds = time.perf_counter() - t0
         fingers = fresh.gallery.fingers()
-        out[name] = {"subjects": len(fresh.gallery), "fingers": fingers, "seconds": round(seconds, 2),
+        out[name] = {"subjects": len(fresh.gallery), "fingers": fingers, "workers": workers,
+                     "seconds": round(seconds, 2),
                      "fingers_per_second": round(fingers / seconds, 1) if seconds else None}
     with db.session() as s:
         audit.append(s, by, "index-rebuild", "gallery-index", data=out)

@@ -121,3 +121,15 @@ def test_verify_names_what_differs_and_rebuild_mends_it(url):
     r = cli(url, "rebuild", "--json")
     assert r.exit_code == 0 and '"fingers_per_second"' in r.stdout
     assert cli(url, "verify").exit_code == 0
+
+
+def test_packing_on_two_processes_gives_the_batches_one_gives(url):
+    hub = bootstrap(database_url=url)
+    g = hub.deps.galleries.cjis
+    with hub.db.read() as s:
+        one, two = g._pack(s, per_segment=2, workers=1), g._pack(s, per_segment=2, workers=2)
+    assert len(one) == len(two) >= 2
+    for a, b in zip(one, two, strict=True):
+        assert (a.lo, a.hi, a.keys) == (b.lo, b.hi, b.keys) and (a.digests == b.digests).all()
+        assert all((a.stores[f][k] == b.stores[f][k]).all() for f in a.stores for k in a.stores[f])
+    assert [b.lo for b in one[1:]] == [b.hi for b in one[:-1]]
