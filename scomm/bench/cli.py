@@ -175,6 +175,7 @@ def calibrate(
 @bench_app.command("index")
 def index(
     subjects: Annotated[int, typer.Option("--subjects", "-n", help="ten-print subjects in the files")] = 10_000,
+    workers: Annotated[int, typer.Option("--workers", help="packing processes (the rebuild's rate)")] = 2,
     json_out: Annotated[Optional[Path], typer.Option("--json-out", metavar="FILE", dir_okay=False,
                                                      help="also write the JSON object to FILE")] = None,
 ) -> None:
@@ -182,7 +183,7 @@ def index(
     how long a new process takes to load them (its start-up)."""
     with Progress(console=err, transient=True) as bar:
         task = bar.add_task("packing and writing", total=subjects)
-        result = bench_index.run(subjects, lambda n: bar.advance(task, n))
+        result = bench_index.run(subjects, workers, lambda n: bar.advance(task, n))
     write_json(result, True, json_out)
 
 

@@ -3,7 +3,8 @@
 ``subjects`` synthetic people (ten fingers each, image-free templates from
 :mod:`scomm.biometrics.synth_templates`) are packed into sealed segments the way the
 hub's catch-up does (``agencies.galleries._batch`` and ``GalleryFiles.write``), under the
-data key of a scratch database. Figures: packing rate (fingers per second, one core),
+data key of a scratch database. Figures: packing rate (fingers per second, one core, and
+on ``workers`` processes as ``scomm index rebuild --workers`` packs),
 writing rate, bytes per finger on disk and in memory, and the start-up: a new gallery
 loading every segment (decrypt, read, append), median of three, and a new process's
 start-up to the answer of its first search.
@@ -23,22 +24,25 @@ from typing import Any
 from ..agencies.galleries import SEGMENT_SUBJECTS, SyncedGallery, _batch, params_id
 from ..biometrics.parameters import DEFAULT
 from ..biometrics.synth_templates import tenprint_templates
+from ..processes import process_pool
 from ..storage.db import Database, migrate
 from ..storage.gallery_files import GalleryFiles
 from ..storage.tables import CriminalFingerRow, CriminalSubjectRow
 from .fvc import machine_info
 
 
-def run(subjects: int, progress: Callable[[int], None] = lambda n: None) -> dict[str, Any]:
+def run(subjects: int, workers: int = 2, progress: Callable[[int], None] = lambda n: None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="scomm-bench-index-") as tmp:
         folder = Path(tmp)
         db = Database(f"sqlite:///{folder / 'keys.db'}", master_key_file=folder / "master.key")
         migrate(db.engine)
         files = GalleryFiles(folder / "cjis", db.sealer, params_id())
         pack_s = write_s = 0.0
+        parts = []
         for lo in range(0, subjects, SEGMENT_SUBJECTS):
             part = [((i + 1, f"U{i:09d}"), {f: t.to_iso() for f, t in tenprint_templates(i, 0).items()})
                     for i in range(lo, min(subjects, lo + SEGMENT_SUBJECTS))]
+            parts.append(part)
             t0 = time.process_time()
             batch = _batch(lo, part, DEFAULT)
             t1 = time.process_time()
@@ -46,6 +50,11 @@ def run(subjects: int, progress: Callable[[int], None] = lambda n: None) -> dict
             pack_s, write_s = pack_s + t1 - t0, write_s + time.process_time() - t1
             progress(len(part))
         fingers = subjects * 10
+        t0 = time.perf_counter()   # what `scomm index rebuild --workers` does: batches on a process pool
+        with process_pool(workers) as pool:
+            for _ in pool.map(_batch, [p[0][0][0] - 1 for p in parts], parts, [DEFAULT] * len(parts)):
+                pass
+        parallel_s = time.perf_counter() - t0
         loads, memory = [], 0
         for _ in range(3):
             g = SyncedGallery(CriminalSubjectRow, CriminalFingerRow, "ucn", "subject_id", files=files)
@@ -62,6 +71,7 @@ def run(subjects: int, progress: Callable[[int], None] = lambda n: None) -> dict
             "subjects": subjects, "fingers": fingers, "segments": -(-subjects // SEGMENT_SUBJECTS),
             "pack_fingers_per_cpu_second": round(fingers / pack_s, 1),
             "write_fingers_per_cpu_second": round(fingers / write_s, 1),
+            "pack_workers": workers, "pack_fingers_per_second_on_workers": round(fingers / parallel_s, 1),
             "bytes_per_finger_on_disk": round(on_disk / fingers, 1),
             "bytes_per_finger_in_memory": round(memory / fingers, 1),
             "load_seconds_median": round(statistics.median(loads), 3),
