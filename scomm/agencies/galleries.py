@@ -146,10 +146,8 @@ def _merge(batches: list[Batch], params: Parameters) -> Batch:
     g = TenprintGallery(params)
     for b in batches:
         g.extend(b.keys, b.stores)
-    keys, stores = g.export()
-    return Batch(batches[0].lo, batches[-1].hi, keys, np.concatenate([b.owner_ids for b in batches]),
-                 np.concatenate([b.digests for b in batches]),
-                 {f: {k: v.copy() for k, v in arrays.items()} for f, arrays in stores.items()})
+    return Batch(batches[0].lo, batches[-1].hi, *_exported(g), np.concatenate([b.owner_ids for b in batches]),
+                 np.concatenate([b.digests for b in batches]))
 
 
 def digest_of(template: bytes) -> bytes:
@@ -165,10 +163,14 @@ def _batch(lo: int, subjects: list[tuple[tuple[int, str], dict[int, bytes]]], pa
         packed.add(key, {f: FingerprintTemplate.from_iso(b) for f, b in prints.items()})
         for f, b in prints.items():
             digests[n, f - 1] = np.frombuffer(digest_of(b), np.uint8)
-    keys, stores = packed.export()
-    stores = {f: {k: v.copy() for k, v in arrays.items()} for f, arrays in stores.items()}
-    return Batch(lo, subjects[-1][0][0], keys, np.array([oid for (oid, _), _ in subjects], np.int64),
-                 digests, stores)
+    return Batch(lo, subjects[-1][0][0], *_exported(packed), np.array([oid for (oid, _), _ in subjects], np.int64),
+                 digests)
+
+
+def _exported(g: TenprintGallery) -> tuple[list[str], dict[int, dict[str, np.ndarray]]]:
+    """The gallery's keys and arrays, copied to their length (a store's arrays have room to grow)."""
+    keys, stores = g.export()
+    return keys, {f: {k: v.copy() for k, v in arrays.items()} for f, arrays in stores.items()}
 
 
 class Galleries:

@@ -39,14 +39,14 @@ class Segment:
 
 @dataclass
 class Batch:
-    """The subjects of one segment: their keys (UCN, FIN), database ids, the digest of each
-    finger's template (to verify against the database), and each finger position's store."""
+    """The subjects of one segment: their keys (UCN, FIN), each finger position's store, their
+    database ids and the digest of each finger's template (to verify against the database)."""
     lo: int
     hi: int
     keys: list[str]
+    stores: dict[int, dict[str, np.ndarray]]
     owner_ids: np.ndarray                       # (n,) int64
     digests: np.ndarray                         # (n, 10, 16) uint8, zero where no finger
-    stores: dict[int, dict[str, np.ndarray]]
 
 
 class GalleryFiles:
@@ -92,7 +92,7 @@ class GalleryFiles:
                     raise ValueError("made with other parameters, or renamed")
                 stores = {f: {k.split("/", 1)[1]: z[k] for k in z.files if k.startswith(f"{f}/")}
                           for f in range(1, 11)}
-                return Batch(seg.lo, seg.hi, [str(k) for k in z["keys"]], z["owner_ids"], z["digests"], stores)
+                return Batch(seg.lo, seg.hi, [str(k) for k in z["keys"]], stores, z["owner_ids"], z["digests"])
         except ValueError:
             raise
         except Exception as exc:   # sealed under another database's key, truncated, not ours
