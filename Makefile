@@ -56,6 +56,7 @@ bench: bench-install
 	$(BIN)/scomm bench calibrate --extractor classical --json-out bench-results/calibrate-classical.json
 	$(BIN)/scomm bench search --source images --subjects 2000 --probes 1000 --cache bench-results/cache --json-out bench-results/search-images-leader.json
 	$(BIN)/scomm bench search --source templates --subjects 100000 --probes 1000 --cache bench-results/cache --json-out bench-results/search-templates-100000.json
+	$(BIN)/scomm bench index --subjects 100000 --json-out bench-results/index-100000.json
 
 # the hub under kills, on SQLite and (with PG=URL of an empty database) PostgreSQL: about an hour each
 chaos: install
