@@ -1,4 +1,5 @@
-"""Shared fixtures: paths to ../shared, database URLs for SQLite and (if set) PostgreSQL."""
+"""Shared fixtures: paths to ../shared, database URLs for SQLite and (if set) PostgreSQL, a
+SQLite file's bytes on disk."""
 from __future__ import annotations
 
 import os
@@ -19,6 +20,12 @@ def shared_path(*parts: str) -> Path:
     if not p.exists():
         pytest.skip(f"../shared/data/{'/'.join(parts)} is absent (tests on shared data need it)")
     return p
+
+
+def sqlite_file_bytes(path: Path) -> bytes:
+    """A SQLite database as it lies on disk: the main file and whatever its WAL still holds."""
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
 def postgres_url() -> str | None:

@@ -52,14 +52,17 @@ class SyncedGallery:
         (writing what it packed to the files if they end where this gallery does; a process
         that fell behind a merge packs its remainder for itself); the new high-water mark."""
         with self._lock:
-            if self.files is not None:
-                with self.files.locked(shared=True):
-                    self._load_files()
+            # The files hold only what the database does: nothing newer there, nothing to read
+            # (a search touches neither the lock nor the folder then).
             newest = s.scalar(select(func.max(self.owner.id))) or 0
             if newest <= self.high_water:
                 return self.high_water
             if self.files is None:
                 self._add(self._pack(s, workers=workers))
+                return self.high_water
+            with self.files.locked(shared=True):
+                self._load_files()
+            if newest <= self.high_water:
                 return self.high_water
             with self.files.locked():      # one process packs; the others read what it wrote
                 self._load_files()

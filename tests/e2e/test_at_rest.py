@@ -20,17 +20,11 @@ from scomm.storage.db import Database, migrate
 from scomm.storage.sealed import _Sealed
 from scomm.storage.tables import AuditRow, Base, CriminalSubjectRow, PersonRow, TransactionRow
 
-from ..conftest import fresh_postgres_url
+from ..conftest import fresh_postgres_url, sqlite_file_bytes
 from .conftest import person, world_of_its_own
 from .test_cli_chain import book, submit
 
 SEALED = [(t.name, c.name) for t in Base.metadata.sorted_tables for c in t.columns if isinstance(c.type, _Sealed)]
-
-
-def _file_bytes(path: Path) -> bytes:
-    """The database as it lies on disk: the main file and whatever its WAL still holds."""
-    wal = path.with_name(path.name + "-wal")
-    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +45,7 @@ def booked(seeded_sqlite, tmp_path_factory):
 
 def test_the_file_holds_no_name_date_of_birth_image_template_or_submission(booked):
     path, people, submission = booked
-    stored = _file_bytes(path)
+    stored = sqlite_file_bytes(path)
     assert len(people) >= 6
     for name, dob in people:
         for form in {name, name.upper()}:

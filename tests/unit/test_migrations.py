@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from scomm.storage.db import make_engine, migrate
 from scomm.storage.tables import Base
 
-from ..conftest import fresh_postgres_url
+from ..conftest import fresh_postgres_url, sqlite_file_bytes
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -84,8 +84,7 @@ def test_the_upgrade_seals_what_was_there_and_leaves_no_copy_in_the_clear(backen
     migrate(engine)
     engine.dispose()
     if backend == "sqlite":
-        path = tmp_path / "old.db"
-        stored = path.read_bytes() + (p.read_bytes() if (p := path.with_name("old.db-wal")).exists() else b"")
+        stored = sqlite_file_bytes(tmp_path / "old.db")
         for clear in (b"DOE,JOHN", b"ROE,NUMBER1999", b"1970-01-02", b"PLAINTEXT-SUBMISSION", b"PLAINTEXT-IDR"):
             assert clear not in stored, clear
     db = Database(url, key)
