@@ -313,66 +313,78 @@ def _top_pairs(S, k, out):
 
 
 @njit(cache=True)
-def _pairing(xa, aa, xb, ab, bx_order, bx_sorted, S, rot, tx, ty, dmax, amax,
+def _pairing(xa, aa, bxs, bys, bang, bidx, S, rot, tx, ty, dmax, amax,
              w_buf, i_buf, j_buf, used_a, used_b, pairs):
     """Greedy one-to-one pairing after moving A by (rot, tx, ty); returns (weight, n_pairs).
 
-    B's minutiae are visited in x order (``bx_order``) so only those within ``dmax``
-    in x of a moved A minutia are tested.
+    B's minutiae come sorted by x (``bxs``, ``bys``, ``bang``; ``bidx`` their
+    own indices), so only those within ``dmax`` in x of a moved A minutia are
+    tested.  Candidates are kept heaviest first as they are found.
     """
     na = aa.shape[0]
-    nb = ab.shape[0]
+    nb = bxs.shape[0]
     c = math.cos(rot)
     s = math.sin(rot)
+    step = _TWO_PI / ANGLE_STEPS
+    d2max = dmax * dmax
     cnt = 0
-    da_max = amax
     for k in range(na):
-        x = c * xa[k, 0] - s * xa[k, 1] + tx
-        y = s * xa[k, 0] + c * xa[k, 1] + ty
+        ax = float(xa[k, 0])
+        ay = float(xa[k, 1])
+        x = c * ax - s * ay + tx
+        y = s * ax + c * ay + ty
         lo = 0  # first B minutia with x >= x - dmax (binary search)
         hi = nb
         while lo < hi:
             mid = (lo + hi) >> 1
-            if bx_sorted[mid] < x - dmax:
+            if bxs[mid] < x - dmax:
                 lo = mid + 1
             else:
                 hi = mid
         for o in range(lo, nb):
-            if bx_sorted[o] > x + dmax:
+            if bxs[o] > x + dmax:
                 break
-            kb = bx_order[o]
-            dx = x - xb[kb, 0]
-            dy = y - xb[kb, 1]
-            d2 = dx * dx + dy * dy
-            if d2 > dmax * dmax:
+            dy = y - bys[o]
+            if dy * dy > d2max:
                 continue
-            da = (np.int64(aa[k]) - np.int64(ab[kb])) * (_TWO_PI / ANGLE_STEPS) + rot
+            dx = x - bxs[o]
+            d2 = dx * dx + dy * dy
+            if d2 > d2max:
+                continue
+            da = (np.int64(aa[k]) - bang[o]) * step + rot
             while da > math.pi:
                 da -= _TWO_PI
             while da < -math.pi:
                 da += _TWO_PI
             da = abs(da)
-            if da > da_max:
+            if da > amax:
                 continue
+            kb = bidx[o]
             g = (1.0 - math.sqrt(d2) / dmax) * (1.0 - 0.5 * da / amax)
             sv = S[k, kb] if k < S.shape[0] and kb < S.shape[1] else 0.0
             wv = g * (0.25 + 0.75 * sv)
-            w_buf[cnt] = -wv   # negated: argsort ascending gives the heaviest first
-            i_buf[cnt] = k
-            j_buf[cnt] = kb
+            q = cnt
+            while q > 0 and w_buf[q - 1] < wv:
+                w_buf[q] = w_buf[q - 1]
+                i_buf[q] = i_buf[q - 1]
+                j_buf[q] = j_buf[q - 1]
+                q -= 1
+            w_buf[q] = wv
+            i_buf[q] = k
+            j_buf[q] = kb
             cnt += 1
     used_a[:na] = False
     used_b[:nb] = False
     total = 0.0
     n = 0
-    for o in np.argsort(w_buf[:cnt]):
+    for o in range(cnt):
         k = i_buf[o]
         kb = j_buf[o]
         if used_a[k] or used_b[kb]:
             continue
         used_a[k] = True
         used_b[kb] = True
-        total -= w_buf[o]
+        total += w_buf[o]
         pairs[n, 0] = k
         pairs[n, 1] = kb
         n += 1
@@ -444,10 +456,14 @@ def consolidate(xa, aa, ha, xb, ab, hb, S, anchors, dmax, amax, max_rot, scale):
         return 0.0, np.zeros((0, 2), np.int64), 0.0, 0.0, 0.0, 0.0, 0, 0
     top = np.empty(anchors, np.int64)
     k = _top_pairs(S, anchors, top)
-    bx_order = np.argsort(xb[:, 0])
-    bx_sorted = np.empty(nb, np.float64)
+    bidx = np.argsort(xb[:, 0])
+    bxs = np.empty(nb)
+    bys = np.empty(nb)
+    bang = np.empty(nb, np.int64)
     for o in range(nb):
-        bx_sorted[o] = xb[bx_order[o], 0]
+        bxs[o] = xb[bidx[o], 0]
+        bys[o] = xb[bidx[o], 1]
+        bang[o] = ab[bidx[o]]
     m = na * nb
     w_buf = np.empty(m)
     i_buf = np.empty(m, np.int64)
@@ -477,7 +493,7 @@ def consolidate(xa, aa, ha, xb, ab, hb, S, anchors, dmax, amax, max_rot, scale):
             rot, tx, ty = _rigid_fit(xa, xb, best_pairs, best_n)
         else:
             break
-        w, n = _pairing(xa, aa, xb, ab, bx_order, bx_sorted, S, rot, tx, ty, dmax, amax,
+        w, n = _pairing(xa, aa, bxs, bys, bang, bidx, S, rot, tx, ty, dmax, amax,
                         w_buf, i_buf, j_buf, used_a, used_b, pairs)
         if w > best:
             best = w
