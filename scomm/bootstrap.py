@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from .abis import Engine, LocalEngine
+from .abis.client import RemoteEngine, ServiceTokens
+from .abis.galleries import Galleries
 from .agencies import cjis, field_office, ident, lesc, sib
 from .agencies.deps import AgencyDeps
-from .agencies.galleries import Galleries
 from .biometrics import DecisionRule
 from .bus import Bus, Handler
 from .config import Settings
@@ -38,6 +40,7 @@ class Hub:
     db: Database
     deps: AgencyDeps
     bus: Bus[AgencyDeps]
+    galleries: Galleries    # this process's (the engine's when it runs here; ``scomm index``)
 
     def receive(self, raw: bytes, filename: str | None = None, by: Principal = HUB) -> sib.Receipt:
         """Store the submission durably and queue its intake (a worker runs it); audited."""
@@ -77,9 +80,20 @@ def bootstrap(settings: Settings | None = None, *, database_url: str | None = No
     db = Database(settings.database_url, settings.master_key_path)
     if init:
         migrate(db.engine)
-    deps = AgencyDeps(jurisdictions=Jurisdictions.load_default(), min_fingers=settings.min_fingers,
-                      extractor=settings.extractor, policy=policy or PolicySet.packaged(),
-                      galleries=Galleries(DecisionRule.for_extractor(settings.extractor),
-                                          index_folder(settings), db.sealer))
-    return Hub(settings, db, deps, Bus(db, HANDLERS, deps,
-                                      lease=timedelta(seconds=settings.step_lease_seconds)))
+    galleries = Galleries(DecisionRule.for_extractor(settings.extractor), index_folder(settings), db.sealer)
+    deps = AgencyDeps(jurisdictions=Jurisdictions.load_default(), engine=engine_for(settings, db, galleries),
+                      min_fingers=settings.min_fingers, extractor=settings.extractor,
+                      policy=policy or PolicySet.packaged())
+    return Hub(settings, db, deps, Bus(db, HANDLERS, deps, lease=timedelta(seconds=settings.step_lease_seconds)),
+               galleries)
+
+
+def engine_for(settings: Settings, db: Database, galleries: Galleries) -> Engine:
+    """The served engine at ``settings.engine_url``, the galleries in shards on Ray
+    (``settings.ray_address``), or the galleries in this process."""
+    if settings.engine_url:
+        return RemoteEngine(settings.engine_url, ServiceTokens(db), settings.engine_timeout_seconds)
+    if settings.ray_address:
+        from .abis.shards import on_ray  # imports Ray: only when asked for
+        return on_ray(settings, db, galleries.cjis.gallery.rule, index_folder(settings))
+    return LocalEngine(db, galleries)

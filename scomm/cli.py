@@ -1,7 +1,6 @@
 """The ``scomm`` command line."""
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
@@ -24,7 +23,8 @@ from .application.transactions import NotFound
 from .bench.cli import bench_app
 from .bootstrap import Hub
 from .bus import describe_failure
-from .cli_common import DatabaseOpt, console, err, hub_for, operator
+from .cli_common import DatabaseOpt, console, err, hub_for, loopback, operator
+from .cli_engine import engine_app
 from .cli_index import index_app
 from .cli_policy import SUB_APPS
 from .cli_report import report_app
@@ -299,17 +299,10 @@ def serve(host: Annotated[Optional[str], typer.Option()] = None,
            insecure_http=insecure_http)
 
 
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def _serve(hub: Hub, host: str | None, port: int | None, workers: int | None = None,
            tls: tuple[Path, Path] | None = None, insecure_http: bool = False) -> None:
     host, port = host or hub.settings.host, port or hub.settings.port
-    if tls is None and not insecure_http and not _loopback(host):
+    if tls is None and not insecure_http and not loopback(host):
         err.print(f"refusing to serve plain HTTP on {host}: give --certfile and --keyfile, or "
                   "--insecure-http behind a TLS-terminating proxy")
         raise typer.Exit(2)
@@ -343,6 +336,7 @@ for _name, _sub in {**SUB_APPS, **SECURITY_APPS}.items():   # policy, case, hold
     app.add_typer(_sub, name=_name)
 app.add_typer(report_app, name="report")
 app.add_typer(index_app, name="index")
+app.add_typer(engine_app, name="engine")
 register_simulate(app)                   # simulate, compare
 
 

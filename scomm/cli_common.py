@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import getpass
+import ipaddress
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -34,6 +35,14 @@ EXTRACTOR_HELP = ("minutiae from LEADER, a learned network (on OpenVINO or ONNX 
 def hub_for(database: str | None, init: bool = True, policy: PolicySet | None = None) -> Hub:
     """The hub on ``database`` (default: the environment's), migrated to the newest schema."""
     return bootstrap(Settings(), database_url=database, init=init, policy=policy)
+
+
+def loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (plain HTTP is served there and nowhere else)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def operator() -> Principal:

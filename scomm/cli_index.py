@@ -22,7 +22,7 @@ def index_status(json_: JsonOpt = False, database: DatabaseOpt = None) -> None:
     """Per gallery: segments, subjects and fingers in the files, their high-water mark
     against the database's, bytes on disk."""
     hub = hub_for(database)
-    rows = index.status(hub.db, hub.deps.galleries, operator())
+    rows = index.status(hub.db, hub.galleries, operator())
     if json_:
         console.print_json(json.dumps([asdict(r) for r in rows]))
         return
@@ -37,7 +37,7 @@ def index_status(json_: JsonOpt = False, database: DatabaseOpt = None) -> None:
 def index_verify(database: DatabaseOpt = None) -> None:
     """Every subject and finger in the files against the database; exit 1 naming what differs."""
     hub = hub_for(database)
-    problems = index.verify(hub.db, hub.deps.galleries, operator())
+    problems = index.verify(hub.db, hub.galleries, operator())
     for p in problems:
         err.print(f"[red]{p}[/]")
     if problems:
@@ -50,7 +50,7 @@ def index_rebuild(workers: Annotated[int, typer.Option(help="packing processes")
                   json_: JsonOpt = False, database: DatabaseOpt = None) -> None:
     """Pack every subject afresh into new files (the searches of running processes go on)."""
     hub = hub_for(database)
-    out = index.rebuild(hub.db, hub.deps.galleries, operator(), workers=workers)
+    out = index.rebuild(hub.db, hub.galleries, operator(), workers=workers)
     if json_:
         console.print_json(json.dumps(out))
         return

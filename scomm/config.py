@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .security.keys import MASTER_KEY
@@ -24,6 +25,15 @@ class Settings(BaseSettings):
     # a SQLite file (<file>.index) or in scomm-index/<host>-<port>-<database>.
     gallery_files: bool = True
     index_dir: Path | None = None
+    # The identification engine (`scomm engine serve`) the hub's CJIS and IDENT steps call,
+    # e.g. http://127.0.0.1:8100; unset: the galleries are searched in each process.
+    engine_url: str | None = None
+    engine_timeout_seconds: float = 60.0
+    engine_port: int = 8100
+    # The engine's galleries split into shards held by Ray actors: the address of a Ray
+    # cluster ("auto": the one this machine joined; "local": start one here), unset: no Ray.
+    ray_address: str | None = None
+    engine_shards: int = Field(2, ge=1, le=256)
     # The system use notification (AC-8) shown before sign-in: the deploying agency's own text.
     use_notice: str = ("This system holds criminal justice information. It is for authorised use only; every "
                        "sign-in, read and change is recorded and audited. Unauthorised use may be prosecuted. "

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from .. import interchange as nist
+from ..abis import Identification
 from ..biometrics import Candidate, FingerprintTemplate
 from ..bus import Handler
 from ..clock import now
@@ -42,29 +43,23 @@ def new_ucn(sha256: str) -> str:
 @dataclass
 class Search:
     probe: dict[int, FingerprintTemplate]
-    candidates: list[Candidate]
-    through: int       # the gallery's high-water mark the search saw
+    found: Identification      # through the gallery's high-water mark it names
     images: dict[int, bytes]   # the probe's impressions, kept if it is enrolled
 
 
 def _search(view: View) -> Search:
     probe = probe_of(view.session, view.tx.id)
-    candidates, mark = view.deps.galleries.cjis.search(view.session, probe)
-    return Search(probe, candidates, mark, finger_images(view.tx.raw, probe))
-
-
-def _hit(candidates: list[Candidate]) -> Candidate | None:
-    return candidates[0] if candidates and candidates[0].decision else None
+    found = view.deps.engine.identify("cjis", probe)
+    return Search(probe, found, finger_images(view.tx.raw, probe))
 
 
 def _apply(ctx: Ctx, plan: Search) -> None:
     s, tx = ctx.session, ctx.tx
     booking = booking_of(tx)
-    best = _hit(plan.candidates) or _hit(
-        ctx.deps.galleries.cjis.search_after(s, plan.probe, plan.through))
+    best = plan.found.hit or ctx.deps.engine.identify("cjis", plan.probe, after=plan.found.through).hit
     arrest = Arrest(date=booking.booking_date, ori=booking.ori, tcn=booking.tcn,
                     charges=[Charge(c["ncic"], c.get("literal", "")) for c in booking.summary["charges"]])
-    candidates = plan.candidates
+    candidates = plan.found.candidates
     if best is not None:
         subject = s.scalars(select(CriminalSubjectRow).where(CriminalSubjectRow.ucn == best.subject_id)
                             .with_for_update()).one()

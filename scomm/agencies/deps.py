@@ -1,4 +1,5 @@
-"""What the agencies need from outside: the galleries, the jurisdictions, the policy, the clock."""
+"""What the agencies need from outside: the identification engine, the jurisdictions, the
+policy, the clock."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,18 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..abis import Engine
 from ..biometrics import DEFAULT_EXTRACTOR
 from ..bus import StepContext, StepView
 from ..domain.jurisdictions import Jurisdictions
 from ..domain.policyset import PolicySet
 from ..storage.tables import TransactionRow
-from .galleries import Galleries
 
 
 @dataclass
 class AgencyDeps:
     jurisdictions: Jurisdictions
-    galleries: Galleries = field(default_factory=Galleries)
+    engine: Engine      # the CJIS and IDENT galleries (abis: in this process or served)
     today: Callable[[], date] = date.today
     min_fingers: int = 8
     extractor: str = DEFAULT_EXTRACTOR     # intake's minutiae extractor (biometrics.EXTRACTORS)

@@ -15,7 +15,7 @@ from .probe import probe_of
 
 def _search(view: View) -> list[Candidate]:
     probe = probe_of(view.session, view.tx.id)
-    return view.deps.galleries.ident.search(view.session, probe)[0]
+    return view.deps.engine.identify("ident", probe).candidates
 
 
 def _apply(ctx: Ctx, candidates: list[Candidate]) -> None:

@@ -21,6 +21,9 @@ from ..security.principal import Role
 PUBLIC = None
 U = UseCase
 
+# liveness and the API's description, on every app
+_DESCRIBED = {route: PUBLIC for route in (("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/docs"),
+                                          ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"))}
 ROUTES: Mapping[tuple[str, str], UseCase | None] = {
     ("POST", "/transactions"): U.SUBMIT,
     ("GET", "/transactions"): U.LIST_TRANSACTIONS,
@@ -54,11 +57,17 @@ ROUTES: Mapping[tuple[str, str], UseCase | None] = {
     ("GET", "/sign-in"): PUBLIC,
     ("POST", "/sign-in"): PUBLIC,
     ("POST", "/sign-out"): PUBLIC,
-    ("GET", "/health"): PUBLIC,
-    ("GET", "/openapi.json"): PUBLIC,
-    ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
-    ("GET", "/redoc"): PUBLIC,
+    **_DESCRIBED,
+}
+
+# The identification engine's own app (``scomm engine serve``: abis/server.py).
+ENGINE_ROUTES: Mapping[tuple[str, str], UseCase | None] = {
+    ("POST", "/abis/v1/{gallery}/identify"): U.IDENTIFY,
+    ("POST", "/abis/v1/{gallery}/verify"): U.VERIFY,
+    ("POST", "/abis/v1/{gallery}/insert"): U.INDEX_RECORD,
+    ("GET", "/abis/v1/ping"): U.READ_ENGINE_STATUS,
+    ("GET", "/abis/v1/jobs"): U.READ_ENGINE_STATUS,
+    **_DESCRIBED,
 }
 
 
@@ -71,7 +80,7 @@ def routes_of(app: FastAPI) -> list[tuple[str, str]]:
     return out
 
 
-def declare_security(app: FastAPI) -> None:
+def declare_security(app: FastAPI, table: Mapping[tuple[str, str], UseCase | None] = ROUTES) -> None:
     """The OpenAPI schema says, from the access table, where the bearer token is optional:
     the routes an anonymous visitor may call as well (public statistics, signing in)."""
     make = app.openapi
@@ -80,7 +89,7 @@ def declare_security(app: FastAPI) -> None:
         schema = make()
         for path, operations in schema.get("paths", {}).items():
             for method, op in operations.items():
-                use = ROUTES.get((method.upper(), path))
+                use = table.get((method.upper(), path))
                 if "security" in op and (use is PUBLIC or Role.ANONYMOUS in TABLE[use]):
                     op["security"] = [*op["security"][:1], {}]
         return schema
@@ -88,7 +97,7 @@ def declare_security(app: FastAPI) -> None:
     app.openapi = openapi   # type: ignore[method-assign]
 
 
-def check(app: FastAPI) -> None:
-    missing = [f"{m} {p}" for m, p in routes_of(app) if (m, p) not in ROUTES]
+def check(app: FastAPI, table: Mapping[tuple[str, str], UseCase | None] = ROUTES) -> None:
+    missing = [f"{m} {p}" for m, p in routes_of(app) if (m, p) not in table]
     if missing:
         raise RuntimeError(f"routes with no entry in the access table (api/access.py): {', '.join(missing)}")

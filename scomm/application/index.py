@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..agencies.galleries import Galleries, SyncedGallery, digest_of
+from ..abis.galleries import Galleries, SyncedGallery, digest_of
 from ..security.access import UseCase, authorise
 from ..security.principal import Principal
 from ..storage import audit

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..clock import as_utc
 from ..security import credentials, lockout
 from ..security.access import Forbidden, UseCase, authorise
-from ..security.principal import Principal, Role
+from ..security.principal import Principal, Role, system
 from ..storage import audit
 from ..storage.tables import AccountRow, ClientRow, TokenRow
 from .accounts import revoke_all
@@ -30,6 +30,7 @@ MACHINE = timedelta(minutes=15)
 # otherwise).
 _SLIDE_EVERY = timedelta(minutes=1)
 REFUSED = "invalid credentials"
+SERVICE = system("hub-service")
 _DUMMY = credentials.hash_password(credentials.new_password())
 
 
@@ -103,6 +104,15 @@ def client_grant(s: Session, client_id: str, secret: str, source: str | None, at
     return _issue(s, who, at, client=c) if ok else Refused(REFUSED)
 
 
+def service_token(s: Session, at: datetime) -> Issued:
+    """A token for one of the hub's own processes to call another (a worker calling the
+    identification engine): issued only by a process that holds the database, so it is
+    trusted as the hub itself (role system); it ends like a machine's."""
+    token = credentials.new_secret()
+    s.add(TokenRow(digest=credentials.digest(token), issued_at=at, expires_at=at + MACHINE))
+    return Issued(token, int(MACHINE.total_seconds()), SERVICE)
+
+
 def lookup(s: Session, token: str, source: str | None, at: datetime) -> tuple[Principal | None, int | None]:
     """The principal a bearer token stands for while it lives, and the token's id if its idle
     deadline is due to move (``slide``); reads only."""
@@ -111,6 +121,8 @@ def lookup(s: Session, token: str, source: str | None, at: datetime) -> tuple[Pr
         return None, None
     if t.idle_until is not None and at >= as_utc(t.idle_until):
         return None, None
+    if t.account_id is None and t.client_id is None:    # a hub process's own (service_token)
+        return SERVICE.at(source), None
     row: AccountRow | ClientRow | None = (s.get(AccountRow, t.account_id) if t.account_id
                                           else s.get(ClientRow, t.client_id))
     if row is None or row.disabled_at is not None:

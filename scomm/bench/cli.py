@@ -18,7 +18,9 @@ from ..cli_common import EXTRACTOR_HELP, Extractor
 from . import (
     calibrate as bench_calibrate,
     chaos as bench_chaos,
+    cluster as bench_cluster,
     fvc as bench_fvc,
+    hub as bench_hub,
     index as bench_index,
     search as bench_search,
 )
@@ -185,6 +187,50 @@ def index(
         task = bar.add_task("packing and writing", total=subjects)
         result = bench_index.run(subjects, workers, lambda n: bar.advance(task, n))
     write_json(result, True, json_out)
+
+
+@bench_app.command("cluster")
+def cluster(
+    subjects: Annotated[int, typer.Option("--subjects", "-n", help="subjects of the measured shard")] = 20_000,
+    node_cores: Annotated[int, typer.Option("--node-cores", help="cores per projected node")] = 32,
+    node_memory_gb: Annotated[float, typer.Option("--node-memory-gb", help="memory per projected node")] = 256.0,
+    replicas: Annotated[int, typer.Option("--replicas", help="copies of each shard")] = 1,
+    json_out: Annotated[Optional[Path], typer.Option("--json-out", metavar="FILE", dir_okay=False,
+                                                     help="also write the JSON object to FILE")] = None,
+) -> None:
+    """One shard's search cost and Ray's fan-out cost, measured here; the nodes, memory and
+    latency of 10, 100 and 230 million subjects at IDENT's load, projected (every assumption printed)."""
+    assume = bench_cluster.Assumptions(node_cores=node_cores, node_memory_gb=node_memory_gb, replicas=replicas)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("building the shard", total=subjects)
+        result = bench_cluster.run(subjects, progress=lambda msg, done, total: bar.update(
+            task, completed=done, total=total, description=msg), assume=assume)
+    bench_cluster.render(result, console)
+    write_json(result, False, json_out)
+
+
+@bench_app.command("hub")
+def hub(
+    bookings: Annotated[int, typer.Option("--bookings", "-n", help="bookings through the chain per run")] = 40,
+    workers: Annotated[int, typer.Option("--workers", help="runs with 1 .. this many worker processes")] = 2,
+    people: Annotated[int, typer.Option("--people", help="people in the seeded world")] = 40,
+    extractor: Annotated[Extractor, typer.Option("--extractor", help=EXTRACTOR_HELP)] = Extractor.leader,
+    engine: Annotated[str, typer.Option("--engine", help="local: each worker searches its own galleries; "
+                                                         "serve: one `scomm engine serve` for all")] = "local",
+    ray: Annotated[Optional[str], typer.Option("--ray", help="the served engine's shards on this Ray cluster "
+                                                             "('local': start one); implies --engine serve")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json-out", metavar="FILE", dir_okay=False,
+                                                     help="also write the JSON object to FILE")] = None,
+) -> None:
+    """Bookings per second through the whole chain with 1, then 2 (..) worker processes, and each
+    stage's time."""
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("preparing", total=None)
+        result = bench_hub.run(bookings, tuple(range(1, workers + 1)), people, extractor.value,
+                               "serve" if ray else engine, ray,
+                               progress=lambda msg, done, total: bar.update(task, description=msg))
+    bench_hub.render(result, console)
+    write_json(result, False, json_out)
 
 
 @bench_app.command("chaos")

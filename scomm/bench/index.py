@@ -2,7 +2,7 @@
 
 ``subjects`` synthetic people (ten fingers each, image-free templates from
 :mod:`scomm.biometrics.synth_templates`) are packed into sealed segments the way the
-hub's catch-up does (``agencies.galleries._batch`` and ``GalleryFiles.write``), under the
+hub's catch-up does (``abis.galleries._batch`` and ``GalleryFiles.write``), under the
 data key of a scratch database. Figures: packing rate (fingers per second, one core, and
 on ``workers`` processes as ``scomm index rebuild --workers`` packs),
 writing rate, bytes per finger on disk and in memory, and the start-up: a new gallery
@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..agencies.galleries import SEGMENT_SUBJECTS, SyncedGallery, _batch, params_id
+from ..abis.galleries import SEGMENT_SUBJECTS, SyncedGallery, _batch, params_id
 from ..biometrics.parameters import DEFAULT
 from ..biometrics.synth_templates import tenprint_templates
 from ..processes import process_pool
@@ -86,7 +86,7 @@ def run(subjects: int, workers: int = 2, progress: Callable[[int], None] = lambd
 _NEW_PROCESS = """
 import sys
 from pathlib import Path
-from scomm.agencies.galleries import SyncedGallery, params_id
+from scomm.abis.galleries import SyncedGallery, params_id
 from scomm.biometrics.synth_templates import tenprint_templates
 from scomm.storage.db import Database
 from scomm.storage.gallery_files import GalleryFiles

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -232,6 +232,17 @@ class TenprintGallery:
             out.append(Candidate(self._ids[row], float(fused[o]), scores, bool(fused[o] >= t), t, details,
                                  self.rule_text()))
         return out
+
+    def verify(self, probe: dict[int, FingerprintTemplate], subject_id: str) -> Candidate:
+        """1:1 against one subject (KeyError if absent): the fused score, decided at the
+        threshold for a gallery of one (a fixed threshold if given)."""
+        if str(subject_id) not in self._row:
+            raise KeyError(subject_id)
+        found = self.search(probe, 1, among=[subject_id])
+        c = found[0] if found else Candidate(str(subject_id), 0.0, {}, False, 0.0)
+        t = float(self._fixed_threshold) if self._fixed_threshold is not None else self.rule.threshold(1)
+        rule = self.rule_text() if self._fixed_threshold is not None else self.rule.describe(1)
+        return replace(c, decision=c.score >= t, threshold=t, rule=rule)
 
     def pack_probe(self, probe: dict[int, FingerprintTemplate]) -> dict[int, PackedFinger]:
         packed = {f: pack(t, self.params) for f, t in _check_fingers(probe).items()}

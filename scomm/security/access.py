@@ -36,6 +36,10 @@ class UseCase(StrEnum):
     CHANGE_OWN_PASSWORD = "change-own-password"  # a person's own (a machine's secret: the operator)
     ROTATE_KEYS = "rotate-keys"                # the master key file is on the console's machine
     MANAGE_INDEX = "manage-index"              # the galleries' files, beside the database
+    IDENTIFY = "identify"                      # the identification engine: 1:N search
+    VERIFY = "verify"                          # ... and 1:1 against one reference
+    INDEX_RECORD = "index-record"              # ... catching up with a record enrolled
+    READ_ENGINE_STATUS = "read-engine-status"  # ... its galleries' sizes and pending jobs
 
 
 R = Role
@@ -64,12 +68,16 @@ TABLE: Mapping[UseCase, frozenset[Role]] = {u: frozenset(rs | _TRUSTED) for u, r
     UseCase.CHANGE_OWN_PASSWORD: set(_SIGNED_IN),
     UseCase.ROTATE_KEYS: set(),
     UseCase.MANAGE_INDEX: set(),
+    UseCase.IDENTIFY: {R.EXAMINER},
+    UseCase.VERIFY: {R.EXAMINER},
+    UseCase.INDEX_RECORD: set(),
+    UseCase.READ_ENGINE_STATUS: {R.AUDITOR},
 }.items()}
 
 # Use cases that disclose personal data: every one is audited, allowed or not.
 PERSONAL = frozenset({UseCase.LIST_TRANSACTIONS, UseCase.READ_TRANSACTION, UseCase.READ_RESPONSE,
                       UseCase.READ_MATCH, UseCase.READ_CASE, UseCase.READ_INTERNAL_STATISTICS,
-                      UseCase.READ_AUDIT})
+                      UseCase.READ_AUDIT, UseCase.IDENTIFY, UseCase.VERIFY})
 
 
 class Forbidden(Exception):

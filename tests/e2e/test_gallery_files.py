@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
-import scomm.agencies.galleries as galleries
+import scomm.abis.galleries as galleries
 from scomm.biometrics import FingerprintTemplate
 from scomm.bootstrap import bootstrap
 from scomm.cli import app
@@ -31,7 +31,7 @@ def _probe(hub, subject_id: int) -> dict[int, FingerprintTemplate]:
 
 def _search(hub, probe) -> list[tuple[str, float]]:
     with hub.db.read() as s:
-        return [(c.subject_id, round(c.score, 6)) for c in hub.deps.galleries.cjis.search(s, probe)[0]]
+        return [(c.subject_id, round(c.score, 6)) for c in hub.galleries.cjis.search(s, probe)[0]]
 
 
 def _no_packing(monkeypatch):
@@ -42,7 +42,7 @@ def test_a_second_process_searches_from_the_files_without_packing(url, monkeypat
     first = bootstrap(database_url=url)
     probe = _probe(first, 1)
     found = _search(first, probe)
-    files = first.deps.galleries.cjis.files
+    files = first.galleries.cjis.files
     assert found[0][1] > 20 and [s.lo for s in files.segments()] == [0]
     assert all(s.path.stat().st_mode & 0o777 == 0o600 for s in files.segments())
     _no_packing(monkeypatch)
@@ -67,7 +67,7 @@ def test_a_later_enrolment_is_a_new_segment_the_others_read(url, monkeypatch):
     _search(a, probe)
     _enrol_twin(a, "TWIN-0001")
     assert {c for c, _ in _search(a, probe)[:2]} >= {"TWIN-0001"}
-    assert len(a.deps.galleries.cjis.files.segments()) == 2
+    assert len(a.galleries.cjis.files.segments()) == 2
     _no_packing(monkeypatch)              # b read both segments: it packed nothing
     assert "TWIN-0001" in {c for c, _ in _search(b, probe)[:2]}
 
@@ -76,17 +76,17 @@ def test_one_segment_per_enrolment_is_merged_once_they_are_many(url, monkeypatch
     hub = bootstrap(database_url=url)
     probe = _probe(hub, 1)
     _search(hub, probe)
-    files = hub.deps.galleries.cjis.files
+    files = hub.galleries.cjis.files
     for n in range(40):
         _enrol_twin(hub, f"TWIN-{n:04d}")
         with hub.db.read() as s:
-            hub.deps.galleries.cjis.sync(s)
-    assert len(files.segments()) < 32 and files.high_water() == hub.deps.galleries.cjis.high_water
+            hub.galleries.cjis.sync(s)
+    assert len(files.segments()) < 32 and files.high_water() == hub.galleries.cjis.high_water
     _no_packing(monkeypatch)
     fresh = bootstrap(database_url=url)
     with fresh.db.read() as s:
-        fresh.deps.galleries.cjis.sync(s)
-    assert len(fresh.deps.galleries.cjis.gallery) == len(hub.deps.galleries.cjis.gallery)
+        fresh.galleries.cjis.sync(s)
+    assert len(fresh.galleries.cjis.gallery) == len(hub.galleries.cjis.gallery)
     assert cli(url, "verify").exit_code == 0
 
 
@@ -94,7 +94,7 @@ def test_a_damaged_file_is_packed_again_from_the_database(url):
     hub = bootstrap(database_url=url)
     probe = _probe(hub, 1)
     found = _search(hub, probe)
-    seg = hub.deps.galleries.cjis.files.segments()[0]
+    seg = hub.galleries.cjis.files.segments()[0]
     data = bytearray(seg.path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     seg.path.write_bytes(bytes(data))
@@ -109,7 +109,7 @@ def test_verify_names_what_differs_and_rebuild_mends_it(url):
     hub = bootstrap(database_url=url)
     _search(hub, _probe(hub, 1))
     with hub.db.read() as s:
-        hub.deps.galleries.ident.sync(s)
+        hub.galleries.ident.sync(s)
     assert cli(url, "verify").exit_code == 0
     status = cli(url, "status", "--json")
     assert status.exit_code == 0 and '"gallery": "cjis"' in status.stdout
@@ -125,7 +125,7 @@ def test_verify_names_what_differs_and_rebuild_mends_it(url):
 
 def test_packing_on_two_processes_gives_the_batches_one_gives(url):
     hub = bootstrap(database_url=url)
-    g = hub.deps.galleries.cjis
+    g = hub.galleries.cjis
     with hub.db.read() as s:
         one, two = g._pack(s, per_segment=2, workers=1), g._pack(s, per_segment=2, workers=2)
     assert len(one) == len(two) >= 2

@@ -13,7 +13,8 @@ import hashlib
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,25 @@ log = logging.getLogger(__name__)
 SEGMENT_SUBJECTS = 2000   # subjects per file: a crash loses at most this much packing
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``k`` of ``n``: the subjects whose database id is ``k`` modulo ``n``."""
+    k: int
+    n: int
+
+    @property
+    def name(self) -> str:
+        return f"shard-{self.k}-of-{self.n}"
+
+
 class SyncedGallery:
     def __init__(self, owner: Any, finger_row: Any, key_attr: str, fk_attr: str,
-                 rule: DecisionRule = DEFAULT_RULE, files: GalleryFiles | None = None):
+                 rule: DecisionRule = DEFAULT_RULE, files: GalleryFiles | None = None, shard: Shard | None = None):
         self.gallery = TenprintGallery(rule=rule)
         self.owner, self.finger_row = owner, finger_row      # the subject and finger tables
         self.key_attr, self.fk_attr = key_attr, fk_attr
         self.files = files
+        self.shard = shard
         self._ids: list[int] = []        # owner ids in the gallery, ascending
         self._keys: list[str] = []
         self._lock = threading.RLock()   # the gallery's arrays are not safe to grow mid-search
@@ -54,7 +67,7 @@ class SyncedGallery:
         with self._lock:
             # The files hold only what the database does: nothing newer there, nothing to read
             # (a search touches neither the lock nor the folder then).
-            newest = s.scalar(select(func.max(self.owner.id))) or 0
+            newest = s.scalar(self._held(select(func.max(self.owner.id)))) or 0
             if newest <= self.high_water:
                 return self.high_water
             if self.files is None:
@@ -106,9 +119,13 @@ class SyncedGallery:
     def rows_after(self, mark: int) -> Select:
         """(database id, key, finger, template) of the subjects enrolled after ``mark``, in order."""
         owner, fr = self.owner, self.finger_row
-        return (select(owner.id, getattr(owner, self.key_attr), fr.finger, fr.template)
-                .join(fr, getattr(fr, self.fk_attr) == owner.id).where(owner.id > mark)
-                .order_by(owner.id, fr.finger))
+        return self._held(select(owner.id, getattr(owner, self.key_attr), fr.finger, fr.template)
+                          .join(fr, getattr(fr, self.fk_attr) == owner.id).where(owner.id > mark)
+                          .order_by(owner.id, fr.finger))
+
+    def _held(self, q: Select) -> Select:
+        """``q`` restricted to this gallery's shard (if it is one)."""
+        return q if self.shard is None else q.where(self.owner.id % self.shard.n == self.shard.k)
 
     def _pack(self, s: Session, per_segment: int = SEGMENT_SUBJECTS, workers: int = 1) -> list[Batch]:
         """The subjects enrolled after the high-water mark, packed into batches of ``per_segment``
@@ -130,19 +147,24 @@ class SyncedGallery:
             self._ids.extend(int(i) for i in b.owner_ids)
             self._keys.extend(b.keys)
 
-    def search(self, s: Session, probe: dict[int, FingerprintTemplate]) -> tuple[list[Candidate], int]:
+    def search(self, s: Session, probe: dict[int, FingerprintTemplate], top: int = 5,
+               among: Sequence[str] | None = None) -> tuple[list[Candidate], int]:
         """(candidates, the high-water mark they were searched through)."""
         with self._lock:
             mark = self.sync(s)
-            return self.gallery.search(probe), mark
+            return self.gallery.search(probe, top, among), mark
 
     def search_after(self, s: Session, probe: dict[int, FingerprintTemplate],
-                     mark: int) -> list[Candidate]:
+                     mark: int, top: int = 5) -> list[Candidate]:
         """Search only the subjects enrolled after ``mark`` (none: [])."""
         with self._lock:
             self.sync(s)
             newer = self._keys[bisect.bisect_right(self._ids, mark):]
-            return self.gallery.search(probe, among=newer) if newer else []
+            return self.gallery.search(probe, top, among=newer) if newer else []
+
+    def verify(self, probe: dict[int, FingerprintTemplate], key: str) -> Candidate:
+        with self._lock:
+            return self.gallery.verify(probe, key)
 
 
 def _merge(batches: list[Batch], params: Parameters) -> Batch:
@@ -178,13 +200,16 @@ def _exported(g: TenprintGallery) -> tuple[list[str], dict[int, dict[str, np.nda
 
 class Galleries:
     def __init__(self, rule: DecisionRule = DEFAULT_RULE, folder: Path | None = None,
-                 sealer: Sealing | None = None) -> None:
-        """Both repositories, deciding by ``rule`` (the one fitted for the hub's extractor);
-        kept in files under ``folder`` (sealed by ``sealer``) when one is given."""
+                 sealer: Sealing | None = None, shard: Shard | None = None) -> None:
+        """Both repositories (or one shard of each), deciding by ``rule`` (the one fitted for the
+        hub's extractor); kept in files under ``folder`` (sealed by ``sealer``) when one is given."""
         def files(name: str) -> GalleryFiles | None:
-            return None if folder is None or sealer is None else GalleryFiles(folder / name, sealer, params_id())
-        self.cjis = SyncedGallery(CriminalSubjectRow, CriminalFingerRow, "ucn", "subject_id", rule, files("cjis"))
-        self.ident = SyncedGallery(IdentityRow, IdentityFingerRow, "fin", "identity_id", rule, files("ident"))
+            if folder is None or sealer is None:
+                return None
+            return GalleryFiles(folder / (name if shard is None else f"{name}.{shard.name}"), sealer, params_id())
+        self.cjis = SyncedGallery(CriminalSubjectRow, CriminalFingerRow, "ucn", "subject_id", rule, files("cjis"),
+                                  shard)
+        self.ident = SyncedGallery(IdentityRow, IdentityFingerRow, "fin", "identity_id", rule, files("ident"), shard)
 
     def __iter__(self) -> Iterator[tuple[str, SyncedGallery]]:
         return iter((("cjis", self.cjis), ("ident", self.ident)))

@@ -1,0 +1,124 @@
+"""The galleries in shards on a local Ray cluster (2 CPUs): the same answers as one gallery
+in one process, each shard in its own files, a shard killed during searches answered
+"incomplete" (never a no-match) and started again from its files, and the chain run
+through it."""
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from scomm.abis import SearchIncomplete
+from scomm.abis.shards import ShardedEngine
+from scomm.biometrics import FingerprintTemplate
+from scomm.bootstrap import bootstrap, index_folder
+from scomm.config import Settings
+from scomm.storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow, ResponseRow
+from scomm.world.booking import BookingOrder, make_car
+from scomm.world.stream import person_of
+
+from .conftest import ACTIVE_2008, person, world_of_its_own
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request, seeded_sqlite, tmp_path_factory):
+    return world_of_its_own(request.param, seeded_sqlite, tmp_path_factory.mktemp("shards"), "shards")
+
+
+@pytest.fixture(scope="module")
+def hub(cluster, url):
+    return bootstrap(Settings(database_url=url, ray_address="local", engine_shards=2, engine_timeout_seconds=30))
+
+
+@pytest.fixture(scope="module")
+def local(url):
+    return bootstrap(database_url=url).deps.engine
+
+
+def _probes(hub, owner, finger_row, fk: str, key: str, n: int) -> list[tuple[str, dict[int, FingerprintTemplate]]]:
+    out = []
+    with hub.db.read() as s:
+        for oid, ref in s.execute(select(owner.id, getattr(owner, key)).order_by(owner.id).limit(n)):
+            rows = s.execute(select(finger_row.finger, finger_row.template)
+                             .where(getattr(finger_row, fk) == oid)).all()
+            out.append((ref, {f: FingerprintTemplate.from_iso(b) for f, b in rows}))
+    return out
+
+
+def _summary(found) -> list[tuple[str, float, bool]]:
+    return [(c.subject_id, round(c.score, 6), c.decision) for c in found.candidates]
+
+
+def test_shards_answer_as_one_gallery_does(hub, local, url):
+    engine = hub.deps.engine
+    assert isinstance(engine, ShardedEngine)
+    cases = [("cjis", *p) for p in _probes(hub, CriminalSubjectRow, CriminalFingerRow, "subject_id", "ucn", 4)]
+    cases += [("ident", *p) for p in _probes(hub, IdentityRow, IdentityFingerRow, "identity_id", "fin", 3)]
+    for gallery, ref, probe in cases:
+        sharded, whole = engine.identify(gallery, probe), local.identify(gallery, probe)
+        assert sharded.hit is not None and sharded.hit.subject_id == ref
+        assert _summary(sharded) == _summary(whole) and sharded.gallery_size == whole.gallery_size
+        assert sharded.hit.explain() == whole.hit.explain()
+        assert engine.verify(gallery, probe, ref).candidate.decision
+    assert [(g.name, g.subjects, g.fingers) for g in engine.ping()] == \
+           [(g.name, g.subjects, g.fingers) for g in local.ping()]
+    folder = index_folder(hub.settings)
+    for k in range(2):
+        assert list((folder / f"cjis.shard-{k}-of-2").glob("seg-*.sealed")), "each shard keeps its files"
+
+
+def test_a_killed_shard_is_incomplete_then_started_again_from_its_files(hub):
+    engine = hub.deps.engine
+    ref, probe = _probes(hub, CriminalSubjectRow, CriminalFingerRow, "subject_id", "ucn", 1)[0]
+    before = _summary(engine.identify("cjis", probe))
+    victim = engine.actors()[1]
+    pid = ray.get(victim.pid.remote())
+    ray.kill(victim, no_restart=True)
+    with pytest.raises(SearchIncomplete):
+        engine.identify("cjis", probe)
+    assert _summary(engine.identify("cjis", probe)) == before
+    assert ray.get(engine.actors()[1].pid.remote()) != pid
+
+
+def test_searches_while_a_shard_dies_are_complete_or_incomplete_never_a_no_match(hub):
+    engine = hub.deps.engine
+    ref, probe = _probes(hub, CriminalSubjectRow, CriminalFingerRow, "subject_id", "ucn", 2)[1]
+    answers: list[str] = []
+    started = threading.Event()
+
+    def search() -> None:
+        for _ in range(12):
+            try:
+                found = engine.identify("cjis", probe)
+                answers.append("hit" if found.hit and found.hit.subject_id == ref else "NO MATCH")
+            except SearchIncomplete:
+                answers.append("incomplete")
+            started.set()
+    t = threading.Thread(target=search)
+    t.start()
+    started.wait(60)
+    ray.kill(engine.actors()[0], no_restart=True)
+    t.join(300)
+    assert "NO MATCH" not in answers and len(answers) == 12, answers
+    assert engine.identify("cjis", probe).hit.subject_id == ref
+
+
+def test_the_chain_runs_through_the_shards(hub):
+    order = BookingOrder(person_of(person(hub, "noncitizen")), hub.deps.jurisdictions.sheriff_ori(ACTIVE_2008),
+                         date(2011, 8, 9), ("3562",), impression=951)
+    tx = hub.submit(make_car(order)).transaction_id
+    hub.bus.drain([tx])
+    with hub.db.read() as s:
+        kinds = {r.kind: r.summary for r in s.scalars(select(ResponseRow).where(ResponseRow.transaction_id == tx))}
+    assert kinds["SRE"]["identified"] and kinds["IDR"]["match"]
