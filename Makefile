@@ -57,6 +57,10 @@ bench: bench-install
 	$(BIN)/scomm bench search --source images --subjects 2000 --probes 1000 --cache bench-results/cache --json-out bench-results/search-images-leader.json
 	$(BIN)/scomm bench search --source templates --subjects 100000 --probes 1000 --cache bench-results/cache --json-out bench-results/search-templates-100000.json
 	$(BIN)/scomm bench index --subjects 100000 --json-out bench-results/index-100000.json
+	$(BIN)/scomm bench hub --bookings 30 --workers 2 --extractor classical --json-out bench-results/hub-classical.json
+	$(BIN)/scomm bench hub --bookings 30 --workers 2 --extractor leader --json-out bench-results/hub-leader.json
+	$(BIN)/scomm bench hub --bookings 30 --workers 2 --extractor leader --ray local --json-out bench-results/hub-leader-ray.json
+	$(BIN)/scomm bench cluster --subjects 20000 --json-out bench-results/cluster.json
 
 # the hub under kills, on SQLite and (with PG=URL of an empty database) PostgreSQL: about an hour each
 chaos: install

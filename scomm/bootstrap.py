@@ -14,12 +14,14 @@ from .abis.client import RemoteEngine, ServiceTokens
 from .abis.galleries import Galleries
 from .agencies import cjis, field_office, ident, lesc, sib
 from .agencies.deps import AgencyDeps
+from .agencies.probe import FingerMap, in_order
 from .biometrics import DecisionRule
 from .bus import Bus, Handler
 from .config import Settings
 from .domain.jurisdictions import Jurisdictions
 from .domain.policyset import PolicySet
 from .messages import Step
+from .processes import ray_connect, ray_map
 from .security.principal import Principal, system
 from .storage import audit
 from .storage.db import Database, migrate
@@ -83,9 +85,19 @@ def bootstrap(settings: Settings | None = None, *, database_url: str | None = No
     galleries = Galleries(DecisionRule.for_extractor(settings.extractor), index_folder(settings), db.sealer)
     deps = AgencyDeps(jurisdictions=Jurisdictions.load_default(), engine=engine_for(settings, db, galleries),
                       min_fingers=settings.min_fingers, extractor=settings.extractor,
-                      policy=policy or PolicySet.packaged())
+                      map_fingers=fingers_map(settings), policy=policy or PolicySet.packaged())
     return Hub(settings, db, deps, Bus(db, HANDLERS, deps, lease=timedelta(seconds=settings.step_lease_seconds)),
                galleries)
+
+
+def fingers_map(settings: Settings) -> FingerMap:
+    """Where intake extracts a booking's fingers: as Ray tasks when asked for, else here."""
+    if settings.ray_extraction:
+        if not settings.ray_address:
+            raise ValueError("SCOMM_RAY_EXTRACTION needs SCOMM_RAY_ADDRESS")
+        ray_connect(settings.ray_address)
+        return ray_map
+    return in_order
 
 
 def engine_for(settings: Settings, db: Database, galleries: Galleries) -> Engine:

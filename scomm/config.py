@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # cluster ("auto": the one this machine joined; "local": start one here), unset: no Ray.
     ray_address: str | None = None
     engine_shards: int = Field(2, ge=1, le=256)
+    # Intake extracts a booking's fingers as Ray tasks across that cluster (one CPU each).
+    ray_extraction: bool = False
     # The system use notification (AC-8) shown before sign-in: the deploying agency's own text.
     use_notice: str = ("This system holds criminal justice information. It is for authorised use only; every "
                        "sign-in, read and change is recorded and audited. Unauthorised use may be prosecuted. "

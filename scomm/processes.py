@@ -17,7 +17,9 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 WATCH_INTERVAL_S = 0.5
 
@@ -44,3 +46,22 @@ def process_pool(max_workers: int) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ProcessPoolExecutor(max_workers=max_workers, mp_context=ctx, initializer=exit_with_parent)
+
+
+def ray_connect(address: str) -> None:
+    """Join the Ray cluster at ``address`` ("local": start one on this machine) once per process."""
+    import ray
+    if not ray.is_initialized():
+        ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
+
+
+_REMOTE: dict[Callable[..., Any], Any] = {}
+
+
+def ray_map(fn: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> list[Any]:
+    """``fn`` over the argument tuples as Ray tasks (one CPU each), answers in order."""
+    import ray
+    if fn not in _REMOTE:
+        _REMOTE[fn] = ray.remote(num_cpus=1)(fn)
+    return ray.get([_REMOTE[fn].remote(*job) for job in jobs])

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from ..biometrics import Candidate, DecisionRule, FingerprintTemplate
 from ..config import Settings
+from ..processes import ray_connect
 from ..storage.db import Database
 from ..storage.tables import CriminalSubjectRow, IdentityRow
 from .engine import (
@@ -108,7 +109,7 @@ class ShardedEngine:
         ray.get([a.ping.remote() for a in self._actors], timeout=max(timeout_s, 600))
 
     def _spawn(self, shard: Shard) -> Any:
-        return self._remote.options(name=None).remote(self.config, shard)
+        return self._remote.remote(self.config, shard)
 
     def actors(self) -> list[Any]:
         return list(self._actors)
@@ -120,6 +121,8 @@ class ShardedEngine:
         refs = [getattr(a, call).remote(*args) for a in actors]
         try:
             return ray.get(refs, timeout=self.timeout_s)
+        except ray.exceptions.RayTaskError as exc:    # the shard answered with a failure (its database)
+            raise SearchIncomplete(f"a shard failed ({type(exc.cause).__name__})") from None
         except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError,
                 ray.exceptions.ActorUnavailableError) as exc:
             self._replace_dead(actors)
@@ -197,10 +200,8 @@ def _owner(gallery: str) -> Any:
 def on_ray(settings: Settings, db: Database, rule: DecisionRule, index_folder: Path | None) -> ShardedEngine:
     """Join the Ray cluster at ``settings.ray_address`` ("local": start one on this machine)
     and start ``settings.engine_shards`` shards of each gallery on it."""
-    import ray
-    if not ray.is_initialized():
-        address = None if settings.ray_address == "local" else settings.ray_address
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    assert settings.ray_address
+    ray_connect(settings.ray_address)
     config = ShardConfig(_absolute(settings.database_url), settings.master_key_path.resolve(),
                          index_folder.resolve() if index_folder else None, settings.extractor)
     return ShardedEngine(db, config, rule, settings.engine_shards, settings.engine_timeout_seconds)

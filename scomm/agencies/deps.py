@@ -13,6 +13,7 @@ from ..bus import StepContext, StepView
 from ..domain.jurisdictions import Jurisdictions
 from ..domain.policyset import PolicySet
 from ..storage.tables import TransactionRow
+from .probe import FingerMap, in_order
 
 
 @dataclass
@@ -22,6 +23,7 @@ class AgencyDeps:
     today: Callable[[], date] = date.today
     min_fingers: int = 8
     extractor: str = DEFAULT_EXTRACTOR     # intake's minutiae extractor (biometrics.EXTRACTORS)
+    map_fingers: FingerMap = in_order      # where intake extracts a booking's fingers (here, or Ray tasks)
     policy: PolicySet = field(default_factory=PolicySet.packaged)  # user entries: storage.policies
 
 

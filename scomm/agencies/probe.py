@@ -6,10 +6,12 @@ those same templates.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,29 +33,57 @@ class Unusable:
     reason: str
 
 
-def extract_fingers(t: nist.Transaction, extractor: str = DEFAULT_EXTRACTOR
+FingerMap = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
+"""Runs a function over argument tuples, answering in order: here (``in_order``), or as Ray
+tasks across a cluster (``processes.ray_map``)."""
+
+
+def in_order(fn: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> list[Any]:
+    return [fn(*job) for job in jobs]
+
+
+def examine_finger(pixels: np.ndarray, ppi: float, extractor: str) -> FingerprintTemplate | str:
+    """A usable template of one impression, or why it is not one."""
+    try:
+        tpl = extract(FingerprintImage(pixels, ppi=ppi), extractor)
+    except ExtractionError as exc:
+        return f"no usable print: {exc}"
+    except (ValueError, cv2.error) as exc:   # the image passed the rules but not the engine
+        return f"cannot be processed: {exc}"[:200]
+    if tpl.quality < MIN_FINGER_QUALITY:
+        return f"quality {tpl.quality} below the minimum {MIN_FINGER_QUALITY} ({len(tpl.minutiae)} minutiae)"
+    return tpl
+
+
+def extract_fingers(t: nist.Transaction, extractor: str = DEFAULT_EXTRACTOR, run: FingerMap = in_order
                     ) -> tuple[dict[int, FingerprintTemplate], list[Unusable]]:
-    """Usable templates by finger position, and the fingers found unusable (with why)."""
+    """Usable templates by finger position, and the fingers found unusable (with why).
+
+    The first impression of each position is examined (all of them at once when ``run``
+    spreads them); a position's next impression only if the one before was unusable."""
     usable: dict[int, FingerprintTemplate] = {}
     unusable: list[Unusable] = []
-    for img in t.images:
-        if not 1 <= img.position <= 10 or img.position in usable:
-            continue
-        record = f"Type-{img.record_type}"
-        try:
-            tpl = extract(FingerprintImage(nist.decode_finger_pixels(img), ppi=img.ppi or 500.0), extractor)
-        except ExtractionError as exc:
-            unusable.append(Unusable(img.position, record, f"no usable print: {exc}"))
-            continue
-        except (ValueError, cv2.error) as exc:   # the image passed the rules but not the engine
-            unusable.append(Unusable(img.position, record, f"cannot be processed: {exc}"[:200]))
-            continue
-        if tpl.quality < MIN_FINGER_QUALITY:
-            unusable.append(Unusable(img.position, record, f"quality {tpl.quality} below the minimum "
-                                                           f"{MIN_FINGER_QUALITY} ({len(tpl.minutiae)} minutiae)"))
-            continue
-        tpl.finger_position = img.position
-        usable[img.position] = tpl
+    pending = [img for img in t.images if 1 <= img.position <= 10]
+    while pending:
+        batch: list[nist.FingerImage] = []
+        later: list[nist.FingerImage] = []
+        for img in pending:
+            if img.position not in usable:
+                (later if any(b.position == img.position for b in batch) else batch).append(img)
+        jobs, examined = [], []
+        for img in batch:
+            try:
+                jobs.append((nist.decode_finger_pixels(img), img.ppi or 500.0, extractor))
+                examined.append(img)
+            except (ValueError, cv2.error) as exc:
+                unusable.append(Unusable(img.position, f"Type-{img.record_type}", f"cannot be processed: {exc}"[:200]))
+        for img, out in zip(examined, run(examine_finger, jobs)):
+            if isinstance(out, str):
+                unusable.append(Unusable(img.position, f"Type-{img.record_type}", out))
+            else:
+                out.finger_position = img.position
+                usable[img.position] = out
+        pending = later
     return usable, unusable
 
 

@@ -30,7 +30,7 @@ from ..security.access import submission_scope, submits_for
 from ..security.principal import Principal
 from ..storage.tables import EventRow, OutboxRow, TransactionRow
 from .deps import AgencyDeps, Ctx, View
-from .probe import Unusable, extract_fingers, store as probe_store
+from .probe import FingerMap, Unusable, extract_fingers, in_order, store as probe_store
 
 
 @dataclass
@@ -168,8 +168,9 @@ class Examination:
 
 def examine(raw: bytes, *, jurisdictions: Jurisdictions, today: date,
             min_fingers: int = 8, extractor: str = DEFAULT_EXTRACTOR,
-            submitted_scope: str | None = None) -> Examination:
-    """Decode, check and extract one submission (pure: no database)."""
+            submitted_scope: str | None = None, run: FingerMap = in_order) -> Examination:
+    """Decode, check and extract one submission (pure: no database); ``run`` spreads the
+    fingers' extraction (Ray tasks) or not."""
     try:
         t = nist.decode(raw)
     except nist.DecodeError as exc:
@@ -185,7 +186,7 @@ def examine(raw: bytes, *, jurisdictions: Jurisdictions, today: date,
     if problems:
         return Examination(t, problems, summary=summary)
     started = time.perf_counter()
-    probe, unusable = extract_fingers(t, extractor)
+    probe, unusable = extract_fingers(t, extractor, run)
     exam = Examination(t, [], probe, unusable, summary,
                        extraction_ms=(time.perf_counter() - started) * 1000)
     if len(probe) < min_fingers:
@@ -200,7 +201,7 @@ def _examine(view: View) -> Examination:
     deps = view.deps
     return examine(view.tx.raw, jurisdictions=deps.jurisdictions, today=deps.today(),
                    min_fingers=deps.min_fingers, extractor=deps.extractor,
-                   submitted_scope=view.tx.submitted_scope)
+                   submitted_scope=view.tx.submitted_scope, run=deps.map_fingers)
 
 
 def _apply(ctx: Ctx, exam: Examination) -> None:

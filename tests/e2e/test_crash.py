@@ -1,4 +1,5 @@
-"""Kill the worker mid-chain (SIGKILL), restart it: every transaction done exactly once."""
+"""Kill the worker mid-chain (SIGKILL), restart it: every transaction done exactly once, and
+the galleries' files still hold what the database does."""
 from __future__ import annotations
 
 import os
@@ -13,11 +14,22 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from scomm.application import index
+from scomm.biometrics import FingerprintTemplate
 from scomm.bootstrap import bootstrap
-from scomm.storage.tables import CriminalSubjectRow, EventRow, OutboxRow, PersonRow, ResponseRow, TransactionRow
+from scomm.storage.tables import (
+    CriminalFingerRow,
+    CriminalSubjectRow,
+    EventRow,
+    OutboxRow,
+    PersonRow,
+    ResponseRow,
+    TransactionRow,
+)
 from scomm.world.booking import BookingOrder, make_car
 from scomm.world.stream import new_person, person_of
 
+from ..accounts import OPERATOR
 from .conftest import ACTIVE_2008
 
 pytestmark = pytest.mark.slow
@@ -83,6 +95,19 @@ def test_kill_and_restart_completes_each_transaction_exactly_once(seeded_sqlite,
             EventRow.kind == "enrolled", EventRow.transaction_id.in_(ids)))
     # Each "enrolled" decision created exactly one subject: nobody enrolled twice.
     assert _count(hub, CriminalSubjectRow) - enrolled_before == enrolments
+    # The galleries' files, written by the killed workers as they searched, hold what the
+    # database does; a new process finds every subject enrolled during the run.
+    fresh = bootstrap(database_url=url)
+    assert index.verify(fresh.db, fresh.galleries, OPERATOR) == []
+    with fresh.db.read() as s:
+        new = s.execute(select(CriminalSubjectRow.id, CriminalSubjectRow.ucn)
+                        .order_by(CriminalSubjectRow.id).offset(enrolled_before)).all()
+        probes = {ucn: {f: FingerprintTemplate.from_iso(b) for f, b in s.execute(
+            select(CriminalFingerRow.finger, CriminalFingerRow.template)
+            .where(CriminalFingerRow.subject_id == sid))} for sid, ucn in new}
+    assert len(probes) == enrolments
+    for ucn, probe in probes.items():
+        assert fresh.deps.engine.identify("cjis", probe).hit.subject_id == ucn
 
 
 def _count(hub, table) -> int:

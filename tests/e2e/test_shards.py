@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from scomm.abis import SearchIncomplete
 from scomm.abis.shards import ShardedEngine
+from scomm.agencies.sib import examine
 from scomm.biometrics import FingerprintTemplate
 from scomm.bootstrap import bootstrap, index_folder
 from scomm.config import Settings
+from scomm.processes import ray_map
 from scomm.storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow, ResponseRow
 from scomm.world.booking import BookingOrder, make_car
 from scomm.world.stream import person_of
@@ -122,3 +124,14 @@ def test_the_chain_runs_through_the_shards(hub):
     with hub.db.read() as s:
         kinds = {r.kind: r.summary for r in s.scalars(select(ResponseRow).where(ResponseRow.transaction_id == tx))}
     assert kinds["SRE"]["identified"] and kinds["IDR"]["match"]
+
+
+def test_intake_extracts_a_bookings_fingers_as_ray_tasks_as_it_does_here(hub):
+    order = BookingOrder(person_of(person(hub, "citizen")), hub.deps.jurisdictions.sheriff_ori(ACTIVE_2008),
+                         date(2011, 8, 10), ("2303",), impression=952)
+    raw = make_car(order)
+    args = {"jurisdictions": hub.deps.jurisdictions, "today": date(2011, 8, 10)}
+    here, spread = examine(raw, **args), examine(raw, **args, run=ray_map)
+    assert spread.accepted and len(spread.probe) >= 8
+    assert {f: t.to_iso() for f, t in spread.probe.items()} == {f: t.to_iso() for f, t in here.probe.items()}
+    assert [(u.finger, u.reason) for u in spread.unusable] == [(u.finger, u.reason) for u in here.unusable]
