@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from .abis import Engine, LocalEngine
-from .abis.client import RemoteEngine, ServiceTokens
+from .abis.client import RemoteEngine
 from .abis.galleries import Galleries
 from .agencies import cjis, field_office, ident, lesc, sib
 from .agencies.deps import AgencyDeps
 from .agencies.probe import FingerMap, in_order
+from .application.sign_in import ServiceTokens
 from .biometrics import DecisionRule
 from .bus import Bus, Handler
 from .config import Settings
@@ -104,7 +105,7 @@ def engine_for(settings: Settings, db: Database, galleries: Galleries) -> Engine
     """The served engine at ``settings.engine_url``, the galleries in shards on Ray
     (``settings.ray_address``), or the galleries in this process."""
     if settings.engine_url:
-        return RemoteEngine(settings.engine_url, ServiceTokens(db), settings.engine_timeout_seconds)
+        return RemoteEngine(settings.engine_url, ServiceTokens(db).get, settings.engine_timeout_seconds)
     if settings.ray_address:
         from .abis.shards import on_ray  # imports Ray: only when asked for
         return on_ray(settings, db, galleries.cjis.gallery.rule, index_folder(settings))

@@ -13,7 +13,7 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from .abis.server import create_engine_app
+from .api.engine import create_engine_app
 from .bootstrap import bootstrap
 from .cli_common import DatabaseOpt, JsonOpt, console, err, hub_for, loopback
 from .config import Settings

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -65,3 +66,20 @@ def ray_map(fn: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> list[Any]:
     if fn not in _REMOTE:
         _REMOTE[fn] = ray.remote(num_cpus=1)(fn)
     return ray.get([_REMOTE[fn].remote(*job) for job in jobs])
+
+
+def wait_healthy(proc: subprocess.Popen[bytes], port: int, timeout: float = 120, what: str = "server") -> None:
+    """Wait until the server ``proc`` started answers ``GET /health`` on ``port``; RuntimeError
+    if it exits first or does not answer within ``timeout`` seconds."""
+    import httpx
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not answer /health in {timeout:.0f} s")

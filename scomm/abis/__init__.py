@@ -3,8 +3,9 @@ every API server and worker, behind an interface modelled on the OSIA/MOSIP ABIS
 (identify, verify, insert, ping, pending jobs).
 
 ``engine``: the interface and the in-process engine (the embedded default);
-``wire``: its JSON form; ``server``: ``scomm engine serve``; ``client``: the hub's
-steps calling a served engine.
+``galleries``: the galleries kept in step with the database, and their files;
+``shards``: the galleries in shards on Ray actors; ``wire``: the JSON form;
+``client``: the hub's steps calling a served engine (``api/engine.py`` serves it).
 """
 from .engine import (
                      GALLERIES,

@@ -6,54 +6,30 @@ fails and is retried, never reads it as a no-match.
 """
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 from pydantic import BaseModel
 
-from ..application import sign_in
-from ..clock import now
-from ..storage.db import Database
 from . import wire
 from .engine import GalleryState, Identification, Job, Probe, SearchIncomplete, UnknownReference, Verification
-
-
-class ServiceTokens:
-    """This process's bearer token for the engine, minted in the hub's database and renewed
-    a minute before it ends."""
-
-    def __init__(self, db: Database):
-        self.db = db
-        self._token: str | None = None
-        self._until = now()
-        self._lock = threading.Lock()
-
-    def get(self, fresh: bool = False) -> str:
-        with self._lock:
-            if fresh or self._token is None or now() >= self._until:
-                with self.db.session() as s:
-                    issued = sign_in.service_token(s, now())
-                self._token = issued.access_token
-                self._until = now() + timedelta(seconds=issued.expires_in) - timedelta(minutes=1)
-            return self._token
 
 
 class RemoteEngine:
     """:class:`~.engine.Engine` over HTTP."""
 
-    def __init__(self, url: str, tokens: ServiceTokens, timeout_s: float = 60.0):
+    def __init__(self, url: str, token: Callable[[bool], str], timeout_s: float = 60.0):
+        """``token(fresh)``: this process's bearer token for the engine (a new one if ``fresh``)."""
         self.url = url.rstrip("/")
-        self.tokens = tokens
+        self.token = token
         self._http = httpx.Client(base_url=self.url + "/abis/v1", timeout=timeout_s)
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         for attempt in (0, 1):
             try:
                 r = self._http.request(method, path, json=body,
-                                       headers={"Authorization": f"Bearer {self.tokens.get(fresh=attempt > 0)}"})
+                                       headers={"Authorization": f"Bearer {self.token(attempt > 0)}"})
             except httpx.HTTPError as exc:
                 raise SearchIncomplete(f"the engine at {self.url} did not answer ({type(exc).__name__})") from None
             if r.status_code == 401 and attempt == 0:

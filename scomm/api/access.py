@@ -60,7 +60,7 @@ ROUTES: Mapping[tuple[str, str], UseCase | None] = {
     **_DESCRIBED,
 }
 
-# The identification engine's own app (``scomm engine serve``: abis/server.py).
+# The identification engine's own app (``scomm engine serve``: api/engine.py).
 ENGINE_ROUTES: Mapping[tuple[str, str], UseCase | None] = {
     ("POST", "/abis/v1/{gallery}/identify"): U.IDENTIFY,
     ("POST", "/abis/v1/{gallery}/verify"): U.VERIFY,

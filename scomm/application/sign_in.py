@@ -9,17 +9,19 @@ machine's after 15 minutes. Five failures in 15 minutes lock an account for 10 (
 from __future__ import annotations
 
 import hmac
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import as_utc
+from ..clock import as_utc, now
 from ..security import credentials, lockout
 from ..security.access import Forbidden, UseCase, authorise
 from ..security.principal import Principal, Role, system
 from ..storage import audit
+from ..storage.db import Database
 from ..storage.tables import AccountRow, ClientRow, TokenRow
 from .accounts import revoke_all
 
@@ -111,6 +113,26 @@ def service_token(s: Session, at: datetime) -> Issued:
     token = credentials.new_secret()
     s.add(TokenRow(digest=credentials.digest(token), issued_at=at, expires_at=at + MACHINE))
     return Issued(token, int(MACHINE.total_seconds()), SERVICE)
+
+
+class ServiceTokens:
+    """This process's own token (``service_token``) for calling another of the hub's
+    processes (the identification engine), renewed a minute before it ends."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._token: str | None = None
+        self._until = now()
+        self._lock = threading.Lock()
+
+    def get(self, fresh: bool = False) -> str:
+        with self._lock:
+            if fresh or self._token is None or now() >= self._until:
+                with self.db.session() as s:
+                    issued = service_token(s, now())
+                self._token = issued.access_token
+                self._until = now() + timedelta(seconds=issued.expires_in) - timedelta(minutes=1)
+            return self._token
 
 
 def lookup(s: Session, token: str, source: str | None, at: datetime) -> tuple[Principal | None, int | None]:

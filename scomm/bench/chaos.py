@@ -44,6 +44,7 @@ from ..config import Settings
 from ..domain import ncic
 from ..interchange.images import encode_wsq
 from ..messages import FINAL_STATES, EventKind, ResponseKind, TxState
+from ..processes import wait_healthy
 from ..security.principal import Role, system
 from ..storage.tables import CaseRow, CriminalSubjectRow, EventRow, OutboxRow, PersonRow, ResponseRow, TransactionRow
 from ..world.people import Person
@@ -188,18 +189,9 @@ def start(run: Run, child: Child) -> None:
 
 
 def _wait_healthy(child: Child, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if child.proc is not None and child.proc.poll() is not None:
-            raise RuntimeError(f"server {child.index} exited with {child.proc.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{child.port}/health", timeout=1).status_code == 200:
-                child.up_at = time.monotonic()
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server {child.index} did not answer /health in {timeout:.0f} s")
+    assert child.proc is not None and child.port is not None
+    wait_healthy(child.proc, child.port, timeout, f"server {child.index}")
+    child.up_at = time.monotonic()
 
 
 def _alive(child: Child) -> bool:

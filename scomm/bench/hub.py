@@ -25,13 +25,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 
 from ..bootstrap import bootstrap
 from ..config import Settings
 from ..messages import TxState
-from ..processes import ray_connect
+from ..processes import ray_connect, wait_healthy
 from ..storage.tables import EventRow, TransactionRow
 from ..worker import WorkerProcesses
 from ..world.booking import make_car
@@ -65,15 +64,12 @@ def _bookings(path: Path, n: int, folder: Path) -> list[bytes]:
 def _engine_server(env: dict[str, str], port: int, ray: str | None) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "scomm.cli", "engine", "serve", "--port", str(port)]
     proc = subprocess.Popen(cmd + (["--ray", ray] if ray else []), env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("the engine did not start")
+    try:
+        wait_healthy(proc, port, 300, "the engine")
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc
 
 
 def _one_run(seeded: Path, raws: list[bytes], workers: int, folder: Path, extractor: str,

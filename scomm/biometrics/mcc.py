@@ -101,15 +101,22 @@ def _direction_lut(nd, sigma_d):
     return lut
 
 
+@functools.lru_cache(maxsize=8)
+def direction_lut(nd: int, sigma_d: float) -> np.ndarray:
+    """:func:`_direction_lut`, computed once per setting (read-only)."""
+    out = _direction_lut(nd, sigma_d)
+    out.flags.writeable = False
+    return out
+
+
 @njit(cache=True)
-def _cylinder_values(xy, ang, cells, in_radius, ns, nd, radius, sigma_s, sigma_d, mu, tau):
+def _cylinder_values(xy, ang, cells, in_radius, ns, nd, radius, sigma_s, lut, mu, tau):
     n = xy.shape[0]
     nc = cells.shape[0]
     out = np.zeros((n, nc, nd), np.float32)
     neigh = np.zeros(n, np.int32)
     gs_norm = 1.0 / (sigma_s * math.sqrt(2 * math.pi))
     lim = 3 * sigma_s
-    lut = _direction_lut(nd, sigma_d)
     dbin = np.zeros(n, np.int64)
     near = np.zeros(n, np.int64)
     acc = np.zeros(nd)
@@ -189,7 +196,7 @@ def cylinders(template: FingerprintTemplate, p: Parameters) -> Cylinders:
     hull = _hull(xy)
     if len(m):
         values, neigh = _cylinder_values(xy, ang, cells, in_radius, ns, nd, p.mcc_radius, p.mcc_sigma_s,
-                                         p.mcc_sigma_d, p.mcc_mu_psi, p.mcc_tau_psi)
+                                         direction_lut(nd, p.mcc_sigma_d), p.mcc_mu_psi, p.mcc_tau_psi)
         c, s = np.cos(ang)[:, None], np.sin(ang)[:, None]
         px = xy[:, 0:1] + c * cells[None, :, 0] - s * cells[None, :, 1]
         py = xy[:, 1:2] + s * cells[None, :, 0] + c * cells[None, :, 1]

@@ -8,19 +8,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import date
 from itertools import count
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from scomm.abis import SearchIncomplete, UnknownReference
 from scomm.abis.client import RemoteEngine
-from scomm.abis.server import create_engine_app
 from scomm.api.access import ENGINE_ROUTES, routes_of
+from scomm.api.engine import create_engine_app
 from scomm.application import sign_in
 from scomm.bench import chaos
 from scomm.biometrics import FingerprintTemplate
@@ -28,6 +26,7 @@ from scomm.bootstrap import bootstrap
 from scomm.clock import now
 from scomm.config import Settings
 from scomm.messages import EventKind, Step, TxState
+from scomm.processes import wait_healthy
 from scomm.security.access import TABLE
 from scomm.security.principal import ACCOUNT_ROLES, Role
 from scomm.storage.tables import (
@@ -70,7 +69,9 @@ def _subject(hub, n: int) -> tuple[str, dict[int, FingerprintTemplate]]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def any_hub(request, seeded_sqlite, tmp_path):
-    return bootstrap(database_url=world_of_its_own(request.param, seeded_sqlite, tmp_path, "engine_any"))
+    hub = bootstrap(database_url=world_of_its_own(request.param, seeded_sqlite, tmp_path, "engine_any"))
+    yield hub
+    hub.db.engine.dispose()
 
 
 def test_the_engine_identifies_verifies_and_indexes(any_hub):
@@ -176,16 +177,9 @@ def test_an_examiners_search_is_answered_explained_and_audited(hub, client):
 def _engine_process(url: str, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "scomm.cli", "engine", "serve", "--port", str(port)],
                             env={**os.environ, "SCOMM_DATABASE_URL": url},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise AssertionError("the engine did not start")
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_healthy(proc, port, 120, "the engine")
+    return proc
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from scomm.bench import chaos
 from scomm.bootstrap import bootstrap
 from scomm.messages import EventKind, TxState
+from scomm.processes import wait_healthy
 from scomm.statistics.facts import booking_facts
 from scomm.statistics.monthly import monthly_table
 from scomm.storage.tables import EventRow, PersonRow
@@ -50,15 +51,11 @@ def scomm(*args: str, url: str) -> subprocess.Popen[bytes]:
 
 def serve(url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     proc = scomm("serve", "--port", str(port), "--workers", str(workers), url=url)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode()
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise AssertionError("the server did not start")
+    try:
+        wait_healthy(proc, port, 90)
+    except RuntimeError as exc:
+        raise AssertionError(proc.stderr.read().decode() if proc.stderr else str(exc)) from exc
+    return proc
 
 
 def submitter(url: str) -> dict[str, str]:

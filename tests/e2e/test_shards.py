@@ -40,12 +40,17 @@ def url(request, seeded_sqlite, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hub(cluster, url):
-    return bootstrap(Settings(database_url=url, ray_address="local", engine_shards=2, engine_timeout_seconds=30))
+    hub = bootstrap(Settings(database_url=url, ray_address="local", engine_shards=2, engine_timeout_seconds=30))
+    yield hub
+    hub.deps.engine.close()
+    hub.db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def local(url):
-    return bootstrap(database_url=url).deps.engine
+    hub = bootstrap(database_url=url)
+    yield hub.deps.engine
+    hub.db.engine.dispose()
 
 
 def _probes(hub, owner, finger_row, fk: str, key: str, n: int) -> list[tuple[str, dict[int, FingerprintTemplate]]]:

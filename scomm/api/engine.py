@@ -2,7 +2,7 @@
 worker of a hub (OpenAPI at /docs).
 
 Protected like the hub: bearer tokens from the same database (a hub process mints its
-own, ``client.ServiceTokens``; an examiner may sign in at the hub and search), the
+own, ``application.sign_in.ServiceTokens``; an examiner may sign in at the hub and search), the
 access table (``api/access.py``) and the audit trail (every search by a person, every
 refusal).
 """
@@ -13,16 +13,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 
-from ..api import access, auth, guards
-from ..api.auth import PrincipalDep
-from ..api.deps import HubDep
+from ..abis import wire
+from ..abis.client import RemoteEngine
+from ..abis.engine import Engine, SearchIncomplete, UnknownReference
 from ..bootstrap import Hub
 from ..security.access import UseCase, authorise
 from ..security.principal import Principal, Role
 from ..storage import audit
-from . import wire
-from .client import RemoteEngine
-from .engine import Engine, SearchIncomplete, UnknownReference
+from . import access, auth, guards
+from .auth import PrincipalDep
+from .deps import HubDep
 
 Gallery = Literal["cjis", "ident"]
 router = APIRouter(prefix="/abis/v1", tags=["identification engine"], responses=auth.SIGNED_IN)
