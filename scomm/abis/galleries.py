@@ -90,16 +90,19 @@ class SyncedGallery:
     def _load_files(self) -> None:
         """Append the segments that follow this gallery's high-water mark (lock held)."""
         assert self.files is not None
-        for seg in self.files.segments():
-            if seg.hi <= self.high_water:
-                continue
+        todo = [seg for seg in self.files.segments() if seg.hi > self.high_water]
+        for n, seg in enumerate(todo):
             if seg.lo != self.high_water:
                 return                         # merged past this gallery's mark: the database fills in
             try:
-                self._add([self.files.read(seg)])
+                batch = self.files.read(seg)
             except ValueError as exc:          # not this database's, or damaged: packed afresh
                 log.warning("gallery file %s is not usable (%s): packing from the database", seg.path, exc)
                 return
+            if n == 0 and len(todo) > 1:       # the rest are alike: one allocation for all
+                ids = sum(s.hi - s.lo for s in todo)
+                self.gallery.reserve(batch.stores, 1.02 * ids / max(1, seg.hi - seg.lo))
+            self._add([batch])
 
     def _compact(self, at_least: int = 32) -> None:
         """Merge the trailing run of small segments (one per enrolment, as bookings come) once

@@ -202,6 +202,11 @@ class TenprintGallery:
         self._row.update((sid, base + k) for k, sid in enumerate(ids))
         self._ids.extend(ids)
 
+    def reserve(self, stores: dict[int, dict[str, np.ndarray]], scale: float) -> None:
+        """Room for ``scale`` times as many rows as ``stores`` (an exported batch) hold."""
+        for f, store in self._stores.items():
+            store.reserve({name: int(len(a) * scale) + 1 for name, a in stores[f].items()})
+
     def remove(self, subject_id: str) -> None:
         """Remove a subject (its row stays, empty); KeyError if absent."""
         row = self._row.pop(str(subject_id))

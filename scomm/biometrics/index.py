@@ -69,13 +69,20 @@ class _Grow:
 
     def extend(self, values: np.ndarray) -> tuple[int, int]:
         k = len(values)
-        if self.n + k > len(self.a):
-            bigger = np.zeros((max(2 * len(self.a), self.n + k), *self.a.shape[1:]), self.a.dtype)
+        if self.n + k > len(self.a):     # empty, not zeros: only [:n] is ever read
+            bigger = np.empty((max(2 * len(self.a), self.n + k), *self.a.shape[1:]), self.a.dtype)
             bigger[:self.n] = self.a[:self.n]
             self.a = bigger
         self.a[self.n:self.n + k] = values
         self.n += k
         return self.n - k, self.n
+
+    def reserve(self, k: int) -> None:
+        """Room for ``k`` more rows in one allocation (a long load grows once, not by doublings)."""
+        if self.n + k > len(self.a):
+            bigger = np.empty((self.n + k, *self.a.shape[1:]), self.a.dtype)
+            bigger[:self.n] = self.a[:self.n]
+            self.a = bigger
 
     def view(self) -> np.ndarray:
         return self.a[:self.n]
@@ -154,6 +161,11 @@ class FingerStore:
         store = cls(nd)
         store.extend(arrays)
         return store
+
+    def reserve(self, rows: dict[str, int]) -> None:
+        """Room for that many more rows of each array (named as in :meth:`export`)."""
+        for name, k in rows.items():
+            getattr(self, f"_{name}").reserve(k)
 
     def extend(self, arrays: dict[str, np.ndarray]) -> None:
         """Append the rows of another store's :meth:`export`, in one copy per array."""

@@ -63,7 +63,8 @@ def key_id_of(blob: bytes, column: str) -> int:
 
 
 def open_sealed(aead: AESGCM, blob: bytes, column: str) -> bytes:
-    header, nonce, body = blob[:_HEADER.size], blob[_HEADER.size:_HEADER.size + _NONCE], blob[_HEADER.size + _NONCE:]
+    header, nonce = blob[:_HEADER.size], blob[_HEADER.size:_HEADER.size + _NONCE]
+    body = memoryview(blob)[_HEADER.size + _NONCE:]    # not copied: a gallery segment is tens of MB
     try:
         return aead.decrypt(nonce, body, header + column.encode())
     except InvalidTag:

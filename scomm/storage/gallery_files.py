@@ -7,11 +7,14 @@ The files are a cache; the database stays the record. A gallery's folder holds
 a segment from another database does not open), written whole or not at all. One
 process at a time changes a folder (an exclusive lock); readers take a shared one.
 Segments are only added (and small ones merged), never rewritten in place.
+
+A segment's plaintext is a JSON header (the segment's range, the packing parameters,
+the keys, and each array's dtype, shape and offset) followed by the arrays' raw bytes,
+so that reading one is a decryption and no copy: the arrays are views of it.
 """
 from __future__ import annotations
 
 import fcntl
-import io
 import json
 import logging
 import os
@@ -26,7 +29,8 @@ import numpy as np
 from .sealed import Sealing
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2
+_ALIGN = 64
 _NAME = re.compile(r"seg-(\d{12})-(\d{12})\.sealed")
 
 
@@ -82,17 +86,20 @@ class GalleryFiles:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     def read(self, seg: Segment) -> Batch:
-        """The segment's subjects; ValueError if it is not one this database wrote."""
+        """The segment's subjects (arrays are read-only views of its plaintext); ValueError if
+        it is not one this database wrote."""
         try:
             data = self._sealer.open(seg.path.read_bytes(), self._column)
-            with np.load(io.BytesIO(data), allow_pickle=False) as z:
-                meta = json.loads(str(z["meta"]))
-                if (meta["format"], meta["params"], meta["lo"], meta["hi"]) != \
-                        (FORMAT, self._params_id, seg.lo, seg.hi):
-                    raise ValueError("made with other parameters, or renamed")
-                stores = {f: {k.split("/", 1)[1]: z[k] for k in z.files if k.startswith(f"{f}/")}
-                          for f in range(1, 11)}
-                return Batch(seg.lo, seg.hi, [str(k) for k in z["keys"]], stores, z["owner_ids"], z["digests"])
+            size = int.from_bytes(data[:8], "little")
+            head = json.loads(data[8:8 + size])
+            if (head["format"], head["params"], head["lo"], head["hi"]) != (FORMAT, self._params_id, seg.lo, seg.hi):
+                raise ValueError("made with other parameters, or renamed")
+            start = _aligned(8 + size)
+            arrays = {name: np.frombuffer(data, np.dtype(dtype), int(np.prod(shape)), start + at).reshape(shape)
+                      for name, dtype, shape, at in head["arrays"]}
+            stores = {f: {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{f}/")}
+                      for f in range(1, 11)}
+            return Batch(seg.lo, seg.hi, head["keys"], stores, arrays["owner_ids"], arrays["digests"])
         except ValueError:
             raise
         except Exception as exc:   # sealed under another database's key, truncated, not ours
@@ -101,17 +108,25 @@ class GalleryFiles:
     def write(self, batch: Batch) -> Segment:
         """Seal the batch into a new segment (under the exclusive lock)."""
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {f"{f}/{k}": v for f, store in batch.stores.items() for k, v in store.items()}
-        arrays.update(meta=np.array(json.dumps({"format": FORMAT, "params": self._params_id, "lo": batch.lo,
-                                                "hi": batch.hi})),
-                      keys=np.array(batch.keys, dtype=str), owner_ids=batch.owner_ids, digests=batch.digests)
-        buf = io.BytesIO()
-        np.savez(buf, allow_pickle=False, **arrays)
+        arrays = {f"{f}/{k}": np.ascontiguousarray(v) for f, store in batch.stores.items() for k, v in store.items()}
+        arrays.update(owner_ids=np.asarray(batch.owner_ids, np.int64), digests=np.asarray(batch.digests, np.uint8))
+        layout, end = [], 0      # each array's offset after the header
+        for name, v in arrays.items():
+            layout.append((name, v.dtype.str, list(v.shape), end))
+            end += _aligned(v.nbytes)
+        head = json.dumps({"format": FORMAT, "params": self._params_id, "lo": batch.lo, "hi": batch.hi,
+                           "keys": list(batch.keys), "arrays": layout}).encode()
+        start = _aligned(8 + len(head))
+        plain = bytearray(start + end)
+        plain[:8] = len(head).to_bytes(8, "little")
+        plain[8:8 + len(head)] = head
+        for (_, _, _, at), v in zip(layout, arrays.values()):
+            plain[start + at:start + at + v.nbytes] = v.tobytes()
         path = self.folder / f"seg-{batch.lo:012d}-{batch.hi:012d}.sealed"
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
-            f.write(self._sealer.seal(buf.getvalue(), self._column))
+            f.write(self._sealer.seal(bytes(plain), self._column))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -126,3 +141,7 @@ class GalleryFiles:
     def clear(self) -> None:
         for s in self.segments():
             s.path.unlink(missing_ok=True)
+
+
+def _aligned(n: int) -> int:
+    return -(-n // _ALIGN) * _ALIGN
