@@ -5,16 +5,18 @@ through it."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from scomm.abis import SearchIncomplete
+from scomm.abis import Engine, SearchIncomplete
 from scomm.abis.shards import ShardedEngine
 from scomm.agencies.sib import examine
 from scomm.biometrics import FingerprintTemplate
-from scomm.bootstrap import bootstrap, index_folder
+from scomm.bootstrap import Hub, bootstrap, index_folder
 from scomm.config import Settings
 from scomm.processes import ray_map
 from scomm.storage.tables import CriminalFingerRow, CriminalSubjectRow, IdentityFingerRow, IdentityRow, ResponseRow
@@ -33,24 +35,28 @@ def cluster():
     ray.shutdown()
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request, seeded_sqlite, tmp_path_factory):
-    return world_of_its_own(request.param, seeded_sqlite, tmp_path_factory.mktemp("shards"), "shards")
-
-
-@pytest.fixture(scope="module")
-def hub(cluster, url):
+@contextmanager
+def _hubs(url: str) -> Iterator[tuple[Hub, Engine]]:
+    """A hub whose engine is 2 shards per gallery on Ray, and the engine of one in-process gallery."""
     hub = bootstrap(Settings(database_url=url, ray_address="local", engine_shards=2, engine_timeout_seconds=30))
-    yield hub
-    hub.deps.engine.close()
-    hub.db.engine.dispose()
+    local = bootstrap(database_url=url)
+    try:
+        yield hub, local.deps.engine
+    finally:
+        hub.deps.engine.close()
+        for h in (hub, local):
+            h.db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def local(url):
-    hub = bootstrap(database_url=url)
-    yield hub.deps.engine
-    hub.db.engine.dispose()
+def hubs(cluster, seeded_sqlite, tmp_path_factory):
+    with _hubs(world_of_its_own("sqlite", seeded_sqlite, tmp_path_factory.mktemp("shards"), "shards")) as pair:
+        yield pair
+
+
+@pytest.fixture(scope="module")
+def hub(hubs):
+    return hubs[0]
 
 
 def _probes(hub, owner, finger_row, fk: str, key: str, n: int) -> list[tuple[str, dict[int, FingerprintTemplate]]]:
@@ -67,7 +73,17 @@ def _summary(found) -> list[tuple[str, float, bool]]:
     return [(c.subject_id, round(c.score, 6), c.decision) for c in found.candidates]
 
 
-def test_shards_answer_as_one_gallery_does(hub, local, url):
+def test_shards_answer_as_one_gallery_does(hubs):
+    _same_answers(*hubs)
+
+
+@pytest.mark.postgres
+def test_shards_on_postgresql_answer_as_one_gallery_does(cluster, seeded_sqlite, tmp_path):
+    with _hubs(world_of_its_own("postgres", seeded_sqlite, tmp_path, "shards_pg")) as pair:
+        _same_answers(*pair)
+
+
+def _same_answers(hub: Hub, local: Engine) -> None:
     engine = hub.deps.engine
     assert isinstance(engine, ShardedEngine)
     cases = [("cjis", *p) for p in _probes(hub, CriminalSubjectRow, CriminalFingerRow, "subject_id", "ucn", 4)]
