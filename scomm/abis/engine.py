@@ -135,9 +135,9 @@ class LocalEngine:
         g = self._gallery(gallery)
         with self.jobs.running("identify", gallery), self.db.read() as s:
             if after is not None:
-                mark = g.sync(s)
-                return Identification(g.search_after(s, probe, after, top=top), mark, len(g.gallery))
-            candidates, mark = g.search(s, probe, top=top, among=among)
+                candidates, mark = g.search_after(s, probe, after, top=top)
+            else:
+                candidates, mark = g.search(s, probe, top=top, among=among)
             return Identification(candidates, mark, len(g.gallery))
 
     def verify(self, gallery: str, probe: Probe, reference_id: str) -> Verification:

@@ -158,12 +158,13 @@ class SyncedGallery:
             return self.gallery.search(probe, top, among), mark
 
     def search_after(self, s: Session, probe: dict[int, FingerprintTemplate],
-                     mark: int, top: int = 5) -> list[Candidate]:
-        """Search only the subjects enrolled after ``mark`` (none: [])."""
+                     mark: int, top: int = 5) -> tuple[list[Candidate], int]:
+        """Search only the subjects enrolled after ``mark`` (none: []); with the high-water
+        mark searched through, as :meth:`search`."""
         with self._lock:
-            self.sync(s)
+            through = self.sync(s)
             newer = self._keys[bisect.bisect_right(self._ids, mark):]
-            return self.gallery.search(probe, top, among=newer) if newer else []
+            return (self.gallery.search(probe, top, among=newer) if newer else []), through
 
     def verify(self, probe: dict[int, FingerprintTemplate], key: str) -> Candidate:
         with self._lock:
