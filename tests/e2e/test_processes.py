@@ -79,11 +79,12 @@ def bookings(url: str, n: int, first_impression: int) -> list[bytes]:
 
 
 def test_a_server_with_its_worker_beside_scomm_work_completes_parallel_bookings_once(fresh_url):
-    """Observation 1 and 2: four, then sixteen, parallel ?wait=true bookings with two
-    workers racing; all done, counted, no step failed; /health answers meanwhile."""
+    """Observation 1 and 2: four, then eight, parallel ?wait=true bookings with two
+    workers racing; all done, counted, no step failed; /health answers meanwhile.
+    (`scomm bench chaos` runs the same at any scale.)"""
     port = chaos._free_port()
     server, worker = serve(fresh_url, port), scomm("work", "--follow", url=fresh_url)
-    raws = bookings(fresh_url, 20, 4100)
+    raws = bookings(fresh_url, 12, 4100)
     agency = submitter(fresh_url)
     health: list[float] = []
     stop = threading.Event()
@@ -110,7 +111,7 @@ def test_a_server_with_its_worker_beside_scomm_work_completes_parallel_bookings_
             p.send_signal(signal.SIGTERM)
         codes = [p.wait(timeout=60) for p in (server, worker)]
     assert codes == [0, 0], "SIGTERM stops the server (and its worker) and `scomm work` cleanly"
-    assert [a.status_code for a in answers] == [202] * 20
+    assert [a.status_code for a in answers] == [202] * 12
     assert {a.json()["state"] for a in answers} == {TxState.DONE}
     hub = bootstrap(database_url=fresh_url)
     with hub.db.read() as s:
@@ -119,18 +120,18 @@ def test_a_server_with_its_worker_beside_scomm_work_completes_parallel_bookings_
         facts = booking_facts(s)
     assert failed == 0
     table = monthly_table(facts, "2012-02", hub.deps.jurisdictions, public=False)
-    assert table.national.cells["month.submissions.total"] == 20, "every booking counted once"
+    assert table.national.cells["month.submissions.total"] == 12, "every booking counted once"
     assert max(health) < 2.0, f"/health took {max(health):.2f} s while the chain ran"
     hub.db.engine.dispose()
 
 
 def test_chaos_kills_lose_and_duplicate_nothing(fresh_url, tmp_path):
-    cfg = chaos.ChaosConfig(transactions=16, kills=3, workers=2, servers=2, database=fresh_url,
+    cfg = chaos.ChaosConfig(transactions=10, kills=3, workers=2, servers=2, database=fresh_url,
                             people=6, clients=4, lease_seconds=3, stall_seconds=120,
                             workdir=tmp_path / "chaos")
     result = chaos.run(cfg)
     assert result["ok"], result
-    assert result["states"] == {TxState.DONE: 16}
+    assert result["states"] == {TxState.DONE: 10}
     assert sum(result["kills_done"].values()) >= 1
 
 
