@@ -6,6 +6,7 @@ print (Rich) or write JSON.  Add a command with ``@bench_app.command(...)``.
 from __future__ import annotations
 
 import json
+import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -32,6 +33,7 @@ bench_app = typer.Typer(no_args_is_help=True, add_completion=False,
                              "1:N search) and the hub under faults (chaos).")
 console = Console()
 err = Console(stderr=True)
+DISK_ABOVE = 100_000     # `bench search` keeps larger galleries' templates in files (22 GB at 1M subjects)
 
 
 @bench_app.callback()
@@ -129,6 +131,10 @@ def search(
     cache: Annotated[Optional[Path], typer.Option(
         "--cache", metavar="DIR", file_okay=False,
         help="keep the generated ISO templates in DIR and reuse them next time (rendering is the slow part)")] = None,
+    store: Annotated[Optional[Path], typer.Option(
+        "--store", metavar="DIR", file_okay=False,
+        help="keep the packed templates in memory-mapped files under DIR, only their codes in memory "
+             f"(default: under the system's temporary directory above {DISK_ABOVE:,} subjects)")] = None,
     json_: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
     json_out: Annotated[Optional[Path], typer.Option("--json-out", metavar="FILE", dir_okay=False,
                                                      help="also write that JSON object to FILE")] = None,
@@ -146,8 +152,9 @@ def search(
         try:
             name = f"search-{source.value}{'-' + extractor.value if source == Source.images else ''}"
             cache_file = None if cache is None else cache / f"{name}-{subjects}-{probes}.pkl"
+            disk = store if store is not None or subjects <= DISK_ABOVE else Path(tempfile.gettempdir())
             result = bench_search.run(subjects, probes, source.value, workers=workers, progress=progress,
-                                      cache=cache_file, extractor=extractor.value)
+                                      cache=cache_file, extractor=extractor.value, disk=disk)
         except ValueError as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from None

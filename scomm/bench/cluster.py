@@ -46,10 +46,9 @@ def _gallery(subjects: int, workers: int, progress) -> tuple[TenprintGallery, li
     chunks = [("templates", seeds[i:i + 50], "leader") for i in range(0, subjects, 50)]
     g = TenprintGallery()
     done = 0
-    for part in parallel_map(_pack_chunk, list(parallel_map(_gallery_chunk, chunks, workers)), workers):
-        for s, fingers in part:
-            g.add_packed(f"S{s}", fingers)
-        done += len(part)
+    for ids, stores in parallel_map(_pack_chunk, list(parallel_map(_gallery_chunk, chunks, workers)), workers):
+        g.extend(ids, stores)
+        done += len(ids)
         progress("gallery", done, subjects)
     probes = [tenprint_templates(seeds[i], PROBE_CAPTURE) for i in range(0, subjects, max(1, subjects // 40))]
     return g, probes

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import pickle
 import statistics
+import tempfile
 import time
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -44,6 +46,7 @@ from ..world.prints import parallel_map
 from .fvc import extractor_info, machine_info
 
 SOURCES = ("templates", "images")
+GENERATION_BLOCK = 20_000     # subjects made, and cached, at a time
 PROBE_CAPTURE = 501
 
 
@@ -73,9 +76,47 @@ def _gallery_chunk(job: tuple[str, list[int], str]) -> list[tuple[int, dict]]:
     return [(s, {f: t.to_iso() for f, t in _tenprint(source, s, 0, extractor).items()}) for s in seeds]
 
 
-def _pack_chunk(part: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
-    """Worker: ISO templates -> packed fingers (as the hub's galleries load them)."""
-    return [(s, {f: pack(FingerprintTemplate.from_iso(b)) for f, b in prints.items()}) for s, prints in part]
+def _pack_chunk(part: list[tuple[int, dict]]) -> tuple[list[str], dict[int, dict[str, np.ndarray]]]:
+    """Worker: ISO templates -> a gallery of packed fingers (as the hub's galleries load them), exported."""
+    g = TenprintGallery()
+    for s, prints in part:
+        g.add_packed(f"S{s}", {f: pack(FingerprintTemplate.from_iso(b)) for f, b in prints.items()})
+    return g.export()
+
+
+class _Files:
+    """A gallery's finger stores appended to flat files, opened as memory maps (no copy in RAM)."""
+
+    def __init__(self, directory: Path):
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.ids: list[str] = []
+        self._rows: dict[tuple[int, str], int] = {}
+        self._meta: dict[tuple[int, str], tuple] = {}
+
+    def append(self, ids: list[str], stores: dict[int, dict[str, np.ndarray]]) -> None:
+        for f, arrays in stores.items():
+            n = {name: self._rows.get((f, name), 0) for name in arrays}
+            shift = np.array([n["xy"], n["xy"], n["mask"], n["mask"], n["hull"], n["hull"]], np.int64)
+            for name, a in arrays.items():
+                a = np.ascontiguousarray(a + shift if name == "spans" else a)
+                with (self.dir / f"{f}.{name}").open("ab") as fh:
+                    fh.write(a.tobytes())
+                self._rows[(f, name)] = n[name] + len(a)
+                self._meta[(f, name)] = (a.dtype, a.shape[1:])
+        self.ids += ids
+
+    def open(self) -> dict[int, dict[str, np.ndarray]]:
+        out: dict[int, dict[str, np.ndarray]] = {}
+        for (f, name), rows in self._rows.items():
+            dtype, tail = self._meta[(f, name)]
+            out.setdefault(f, {})[name] = np.memmap(self.dir / f"{f}.{name}", dtype=dtype, mode="r",
+                                                    shape=(rows, *tail)) if rows else np.zeros((0, *tail), dtype)
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        return sum(p.stat().st_size for p in self.dir.iterdir())
 
 
 def _probe(job: tuple[str, int, str]) -> dict:
@@ -85,22 +126,48 @@ def _probe(job: tuple[str, int, str]) -> dict:
 
 def _generate(source: str, seeds: list[int], probe_seeds: list[int], workers, progress, cache: Path | None,
               extractor: str):
-    """ISO templates of the gallery and of the probes (read from / written to ``cache``)."""
+    """ISO templates of the gallery and of the probes (read from / written to ``cache``).
+
+    With a cache, each block of ``GENERATION_BLOCK`` subjects is kept as it is made, so an
+    interrupted run (a million subjects take an hour or more) resumes where it stopped."""
     if cache is not None and cache.exists():
         with cache.open("rb") as fh:
             return pickle.load(fh)
     chunk = 50 if source == "templates" else 2
     gallery: list[tuple[int, dict]] = []
-    jobs = [(source, seeds[i:i + chunk], extractor) for i in range(0, len(seeds), chunk)]
-    for part in parallel_map(_gallery_chunk, jobs, workers):
-        gallery += part
-        progress("gallery prints", len(gallery), len(seeds))
+    parts = []
+    for b in range(0, len(seeds), GENERATION_BLOCK):
+        part = None if cache is None else cache.with_name(f"{cache.stem}.part{b // GENERATION_BLOCK}.pkl")
+        if part is not None and part.exists():
+            with part.open("rb") as fh:
+                gallery += pickle.load(fh)
+        else:
+            block: list[tuple[int, dict]] = []
+            end = min(len(seeds), b + GENERATION_BLOCK)
+            jobs = [(source, seeds[i:min(i + chunk, end)], extractor) for i in range(b, end, chunk)]
+            for made in parallel_map(_gallery_chunk, jobs, workers):
+                block += made
+                progress("gallery prints", len(gallery) + len(block), len(seeds))
+            if part is not None:
+                _dump(block, part)
+            gallery += block
+        parts.append(part)
     probes = list(parallel_map(_probe, [(source, s, extractor) for s in probe_seeds], workers))
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with cache.open("wb") as fh:
-            pickle.dump((gallery, probes), fh)
+        _dump((gallery, probes), cache)
+        for part in parts:
+            if part is not None:
+                part.unlink()
     return gallery, probes
+
+
+def _dump(value, path: Path) -> None:
+    """Pickle to ``path`` through a temporary name, so a file there is always whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(value, fh)
+    tmp.replace(path)
 
 
 def _fnir_at(fpir: float, mate_scores: np.ndarray, nonmate_top: np.ndarray) -> dict:
@@ -139,8 +206,11 @@ def _fit_tail(scores: list[np.ndarray], subjects: int) -> dict:
 
 def run(subjects: int, probes: int = 200, source: str = "templates", seed: int = 20261123,
         workers: int | None = None, progress=lambda msg, done, total: None, cache: Path | None = None,
-        extractor: str = DEFAULT_EXTRACTOR) -> dict:
+        extractor: str = DEFAULT_EXTRACTOR, disk: Path | None = None) -> dict:
     """Build the gallery, run the probes, return the figures.
+
+    With ``disk`` (a directory), the packed templates go to files there and are
+    searched as memory maps: only their codes are held in memory.
 
     Every probe is also a non-mated search: a mated probe's best non-mate (its mate
     left out, as if never enrolled) scores what a search of someone absent would."""
@@ -158,41 +228,83 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
     generate_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     gallery = TenprintGallery(rule=DecisionRule.for_extractor(extractor))
-    chunks = [prints[i:i + 50] for i in range(0, len(prints), 50)]
-    for k, part in enumerate(parallel_map(_pack_chunk, chunks, workers)):
-        for s, fingers in part:
-            gallery.add_packed(f"S{s}", fingers)
-        progress("index", min(subjects, (k + 1) * 50), subjects)
-    build_s = time.perf_counter() - t0
+    chunks = [prints[i:i + 200] for i in range(0, len(prints), 200)]
+    spill = tempfile.TemporaryDirectory(prefix="scomm-search-", dir=disk) if disk is not None else nullcontext(None)
+    with spill as tmp:
+        files = _Files(Path(tmp)) if tmp is not None else None
+        for k, (ids, stores) in enumerate(parallel_map(_pack_chunk, chunks, workers)):
+            if files is not None:
+                files.append(ids, stores)
+            else:
+                gallery.extend(ids, stores)
+            progress("index", min(subjects, (k + 1) * 200), subjects)
+        del prints, chunks
+        load_s = float("nan")
+        if files is not None:
+            t1 = time.perf_counter()       # a new process's start: map the files, derive the codes
+            gallery.extend(files.ids, files.open(), copy=False)
+            load_s = time.perf_counter() - t1
+        build_s = time.perf_counter() - t0
+        figures = _search(gallery, probe_seeds, probe_isos, mates, progress)
+        disk_bytes = files.nbytes if files is not None else 0
+    return {
+        "benchmark": "search", "source": source, **extractor_info(None if source == "templates" else extractor),
+        "source_note": ("synthetic minutiae templates, no image stage" if source == "templates"
+                        else "synthetic prints rendered as 500-ppi images and extracted by the engine"),
+        "subjects": subjects, "fingers": gallery.fingers(), "probes": len(probe_seeds),
+        "mated_probes": len(mates), "nonmated_probes": len(probe_seeds) - len(mates),
+        "nonmated_searches": len(probe_seeds),
+        "nonmated_note": "every probe: the absent ones, and each mated one with its mate left out",
+        "generation_seconds": generate_s, "generation_cached": cached,
+        "index_build_seconds": build_s,
+        "store": "disk" if disk is not None else "memory",
+        "load_seconds": load_s,
+        "bytes_per_finger": gallery.nbytes / max(1, gallery.fingers()),
+        "bytes_per_finger_in_memory": (gallery.code_nbytes if disk is not None else gallery.nbytes)
+        / max(1, gallery.fingers()),
+        "bytes_per_finger_on_disk": disk_bytes / max(1, gallery.fingers()),
+        **figures,
+        "decision_rule": gallery.rule_text(),
+        "prefilter_keep": gallery.params.prefilter_keep, "rescore_keep": gallery.params.rescore_keep,
+        "codes": _codes_info(gallery, subjects),
+        "threads": _threads(), "machine": {**machine_info(), "date": date.today().isoformat()},
+    }
+
+
+def _codes_info(gallery: TenprintGallery, subjects: int) -> dict:
+    p = gallery.params
+    return {"used": subjects > p.code_min_gallery, "min_gallery": p.code_min_gallery,
+            "scan_keep": p.code_scan_keep, "keep": p.code_keep, "cylinders": p.code_cylinders,
+            "scan_cylinders": p.code_scan_cylinders, "probe_cylinders": p.code_probe_cylinders,
+            "scan_fingers": p.code_fingers,
+            "chosen_on": "10,000 subjects and 400 probes of other seeds; the pass on every finger after the "
+                         "scan was added after the first 100,000-subject run missed 2 of 500 mates"}
+
+
+def _search(gallery: TenprintGallery, probe_seeds: list[int], probe_isos: list[dict], mates, progress) -> dict:
+    """Run the probes: latency, rank-1, FNIR at FPIR, the impostor tail and the raw scores."""
+    subjects = len(gallery)
     probe_prints = [{f: FingerprintTemplate.from_iso(b) for f, b in p.items()} for p in probe_isos]
     gallery.search(probe_prints[0], max_candidates=1)   # compile the kernels outside the timing
     latencies, mate_scores, rank1, nonmate_top, nonmate_all = [], [], [], [], []
     for k, (s, prints) in enumerate(zip(probe_seeds, probe_prints)):
         t1 = time.perf_counter()
-        cands = gallery.search(prints, max_candidates=10)
+        cands = gallery.search(prints, max_candidates=gallery.params.rescore_keep)   # every one scored in full
         latencies.append(time.perf_counter() - t1)
         mate_id = f"S{s}" if k < len(mates) else None
-        if mate_id is not None:
+        if mate_id is None:            # someone absent: this search is the non-mated one
+            scores = np.array([c.score for c in cands])
+        else:
             found = [c.score for c in cands if c.subject_id == mate_id]
             mate_scores.append(found[0] if found else 0.0)
             rank1.append(bool(cands) and cands[0].subject_id == mate_id)
-        _, scores = gallery.rank(gallery.pack_probe(prints), without=mate_id)
+            _, scores = gallery.rank(gallery.pack_probe(prints), without=mate_id)
         nonmate_top.append(float(scores.max()) if len(scores) else 0.0)
         nonmate_all.append(scores)
         progress("probes", k + 1, len(probe_seeds))
     mate, nonmate = np.array(mate_scores), np.array(nonmate_top)
     thr = gallery.threshold
     return {
-        "benchmark": "search", "source": source, **extractor_info(None if source == "templates" else extractor),
-        "source_note": ("synthetic minutiae templates, no image stage" if source == "templates"
-                        else "synthetic prints rendered as 500-ppi images and extracted by the engine"),
-        "subjects": subjects, "fingers": gallery.fingers(), "probes": len(probe_seeds),
-        "mated_probes": len(mate), "nonmated_probes": len(probe_seeds) - len(mate),
-        "nonmated_searches": len(nonmate),
-        "nonmated_note": "every probe: the absent ones, and each mated one with its mate left out",
-        "generation_seconds": generate_s, "generation_cached": cached,
-        "index_build_seconds": build_s,
-        "bytes_per_finger": gallery.nbytes / max(1, gallery.fingers()),
         "latency_median_s": statistics.median(latencies),
         "latency_p95_s": float(np.percentile(latencies, 95)),
         "rank1": float(np.mean(rank1)) if rank1 else float("nan"),
@@ -203,9 +315,6 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
         "mate_score_median": float(np.median(mate)) if len(mate) else float("nan"),
         "nonmate_top_score_max": float(nonmate.max()) if len(nonmate) else float("nan"),
         "impostor_tail": _fit_tail(nonmate_all, subjects),
-        "decision_rule": gallery.rule_text(),
-        "prefilter_keep": gallery.params.prefilter_keep, "rescore_keep": gallery.params.rescore_keep,
-        "threads": _threads(), "machine": {**machine_info(), "date": date.today().isoformat()},
         # the raw scores, so FNIR/FPIR can be recomputed at any other threshold
         "mate_scores": [round(float(v), 3) for v in mate],
         "nonmate_top_scores": [round(float(v), 3) for v in nonmate],
@@ -225,7 +334,12 @@ def render(r: dict, console) -> None:
         ("prints made (s, wall; rendering + extraction for images)",
          "read from cache" if r["generation_cached"] else f"{r['generation_seconds']:.1f}"),
         ("index built from ISO templates (s, wall)", f"{r['index_build_seconds']:.1f}"),
-        ("bytes per finger in memory", f"{r['bytes_per_finger']:.0f}"),
+        ("start-up: map the files, derive the codes (s, wall)",
+         f"{r['load_seconds']:.1f}" if r["store"] == "disk" else "in memory, no files"),
+        ("bytes per finger in memory / on disk",
+         f"{r['bytes_per_finger_in_memory']:.0f} / {r['bytes_per_finger_on_disk']:.0f}"),
+        ("pre-selection", (f"cylinder codes, then LSS-free rescoring (gallery > {r['codes']['min_gallery']:,})"
+                           if r["codes"]["used"] else "LSS over every subject")),
         ("probes (mated / non-mated)", f"{r['mated_probes']} / {r['nonmated_probes']}"),
         ("search latency median (s)", f"{r['latency_median_s']:.3f}"),
         ("search latency p95 (s)", f"{r['latency_p95_s']:.3f}"),

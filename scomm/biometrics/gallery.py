@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .codes import ProbeCode
 from .index import FingerStore
 from .matcher import MatchResult, compare, kernels
 from .packed import PackedFinger, pack
@@ -136,7 +137,7 @@ class TenprintGallery:
         self._fixed_threshold = threshold
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
-        self._stores = {f: FingerStore(params.mcc_nd) for f in FINGER_POSITIONS}
+        self._stores = {f: FingerStore(params.mcc_nd, params.code_cylinders) for f in FINGER_POSITIONS}
 
     def __len__(self) -> int:
         return len(self._row)
@@ -160,6 +161,12 @@ class TenprintGallery:
     def nbytes(self) -> int:
         """Bytes of fingerprint data held in memory (all finger stores)."""
         return sum(s.nbytes for s in self._stores.values())
+
+    @property
+    def code_nbytes(self) -> int:
+        """Bytes of the fixed-length codes (part of :attr:`nbytes`; held in memory even when the
+        stores are memory maps)."""
+        return sum(s.code_nbytes for s in self._stores.values())
 
     def fingers(self) -> int:
         """Number of stored fingers."""
@@ -188,8 +195,9 @@ class TenprintGallery:
             raise ValueError("a gallery with removed subjects is not exported")
         return list(self._ids), {f: s.export() for f, s in self._stores.items()}
 
-    def extend(self, ids: list[str], stores: dict[int, dict[str, np.ndarray]]) -> None:
-        """Append subjects exported by a gallery with the same parameters (none of them here yet)."""
+    def extend(self, ids: list[str], stores: dict[int, dict[str, np.ndarray]], copy: bool = True) -> None:
+        """Append subjects exported by a gallery with the same parameters (none of them here yet);
+        ``copy=False`` into an empty gallery holds the arrays themselves (see :meth:`FingerStore.extend`)."""
         ids = [str(i) for i in ids]
         clash = next((i for i in ids if i in self._row), None)
         if clash is not None or len(set(ids)) != len(ids):
@@ -198,7 +206,7 @@ class TenprintGallery:
             raise ValueError("every finger position needs one row per subject")
         base = len(self._ids)
         for f, store in self._stores.items():
-            store.extend(stores[f])
+            store.extend(stores[f], copy)
         self._row.update((sid, base + k) for k, sid in enumerate(ids))
         self._ids.extend(ids)
 
@@ -261,7 +269,10 @@ class TenprintGallery:
         first: bit-MCC local similarity sort (no geometry, central cylinders
         only) keeps ``params.prefilter_keep`` subjects, the full matcher on
         those three fingers keeps ``params.rescore_keep``, and only these are
-        compared on every finger and fused.
+        compared on every finger and fused.  Above ``params.code_min_gallery``
+        subjects the fixed-length codes (:mod:`.codes`) choose the
+        ``prefilter_keep`` instead of the local similarity sort, so the full
+        templates (memory maps, perhaps) are read only for those.
         """
         rows = np.arange(len(self._ids), dtype=np.int64)
         if without is not None and without in self._row:
@@ -274,14 +285,39 @@ class TenprintGallery:
             rows = np.arange(len(self._ids), dtype=np.int64)
         if not probe or not len(rows):
             return rows[:0], np.zeros(0), {}
-        k = kernels(self.params)
-        best = {f: probe[f] for f in sorted(probe, key=lambda f: -probe[f].quality)[:3]}
-        for kind, keep in (("lss", self.params.prefilter_keep), ("full", self.params.rescore_keep)):
+        p, k = self.params, kernels(self.params)
+        by_quality = sorted(probe, key=lambda f: -probe[f].quality)
+        stages = [("lss", p.prefilter_keep), ("full", p.rescore_keep)]
+        if len(rows) > p.code_min_gallery:
+            rows = self._code_pass(probe, by_quality, rows, k)
+            stages = stages[1:]
+        best = {f: probe[f] for f in by_quality[:3]}
+        for kind, keep in stages:
             if len(rows) > keep:
                 scores, _ = self._fuse(best, rows, k, kind)
-                rows = rows[np.argpartition(-scores, keep - 1)[:keep]]
+                rows, _ = _top(rows, scores, keep)
         fused, per_finger = self._fuse(probe, rows, k, "full")
         return rows, fused, per_finger
+
+    def _code_pass(self, probe: dict[int, PackedFinger], by_quality: list[int], rows: np.ndarray, k):
+        """The ``prefilter_keep`` rows a large gallery's codes rank first: a scan of every row on
+        the best ``code_fingers`` fingers, the share it kept scored on the others too, and the
+        ``code_keep`` share of the gallery left scored again on every cylinder of the codes."""
+        p, n = self.params, len(rows)
+        codes = {f: ProbeCode(probe[f], p.code_probe_cylinders, k.code_max_dtheta) for f in by_quality}
+        scan = p.code_scan_cylinders
+        rows, scores = _top(rows, self._code_scores(codes, by_quality[:p.code_fingers], rows, scan),
+                            max(p.prefilter_keep, int(p.code_scan_keep * n)))
+        scores += self._code_scores(codes, by_quality[p.code_fingers:], rows, scan)
+        rows, _ = _top(rows, scores, max(p.prefilter_keep, int(p.code_keep * n)))
+        return _top(rows, self._code_scores(codes, by_quality, rows, p.code_cylinders), p.prefilter_keep)[0]
+
+    def _code_scores(self, codes: dict[int, ProbeCode], fingers: list[int], rows: np.ndarray,
+                     cylinders: int) -> np.ndarray:
+        scores = np.zeros(len(rows), np.float32)
+        for f in fingers:
+            self._stores[f].code_score(codes[f], rows, cylinders, self.params.code_np, scores)
+        return scores
 
     def _weights(self, pf: PackedFinger, f: int, rows: np.ndarray) -> np.ndarray:
         store = self._stores[f]
@@ -308,6 +344,14 @@ class TenprintGallery:
             if g is not None:
                 out[f] = compare(pf, g, self.params)
         return out
+
+
+def _top(rows: np.ndarray, scores: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` rows of highest score and their scores (all of them if no more)."""
+    if len(rows) <= keep:
+        return rows, scores
+    best = np.argpartition(-scores, keep - 1)[:keep]
+    return rows[best], scores[best]
 
 
 def _check_fingers(fingers: dict[int, FingerprintTemplate]) -> dict[int, FingerprintTemplate]:

@@ -10,6 +10,8 @@ no Python in the loop.  Three scores exist:
   behind the relaxation's gate when one is set.
 * ``lssr``: bit-MCC local similarities + relaxation (LSS-R) alone, the cheaper
   alternative that ``scomm bench fvc --consolidation lssr`` measures.
+
+Beside them, each row's fixed-length code (:mod:`.codes`) for a large gallery's first pass.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import threading
 import numpy as np
 from numba import njit, prange
 
+from .codes import ProbeCode, code_scores, codes_of_rows
 from .packed import PackedFinger, consolidate, local_similarities, lss_score, lssr_score
 from .parameters import DEFAULT, Parameters
 
@@ -43,6 +46,7 @@ class Kernels:
         self.gate = p.lssr_gate
         self.lss_probe_cylinders = p.lss_probe_cylinders
         self.lss_gallery_cylinders = p.lss_gallery_cylinders
+        self.code_max_dtheta = int(round(p.code_max_direction_diff / (2 * math.pi) * 256))
 
     def local(self, a: PackedFinger, b: PackedFinger) -> np.ndarray:
         return local_similarities(a.angle, a.mask, a.bits, b.angle, b.mask, b.bits,
@@ -84,6 +88,10 @@ class _Grow:
             bigger[:self.n] = self.a[:self.n]
             self.a = bigger
 
+    def adopt(self, values: np.ndarray) -> None:
+        """Hold ``values`` itself (a memory map, say) as the whole array; a later extend copies."""
+        self.a, self.n = values, len(values)
+
     def view(self) -> np.ndarray:
         return self.a[:self.n]
 
@@ -97,9 +105,11 @@ class FingerStore:
 
     Rows can be replaced (the new data is appended and the row re-pointed), so
     a store only grows; that is the price of lock-free reads of old snapshots.
+    Each row also has its fixed-length code (:mod:`.codes`), derived from its
+    cylinders and kept in memory beside them.
     """
 
-    def __init__(self, nd: int = DEFAULT.mcc_nd):
+    def __init__(self, nd: int = DEFAULT.mcc_nd, code_cylinders: int = DEFAULT.code_cylinders):
         self._xy = _Grow((2,), np.int16)
         self._angle = _Grow((), np.uint8)
         self._mask = _Grow((), np.uint64)
@@ -108,6 +118,9 @@ class FingerStore:
         self._source = _Grow((), np.uint8)
         self._spans = _Grow((6,), np.int64)    # geo start/end, cylinder start/end, hull start/end
         self._quality = _Grow((), np.uint8)
+        self._code_angle = _Grow((code_cylinders,), np.uint8)
+        self._code_norm = _Grow((code_cylinders,), np.float32)
+        self._code_bits = _Grow((code_cylinders, nd), np.uint64)
 
     def __len__(self) -> int:
         return self._spans.n
@@ -116,6 +129,8 @@ class FingerStore:
         """Append a finger (``None`` = no print at this row); returns its row."""
         self._spans.extend(np.zeros((1, 6), np.int64))
         self._quality.extend(np.zeros(1, np.uint8))
+        for code in self._codes():
+            code.extend(np.zeros((1, *code.a.shape[1:]), code.a.dtype))
         row = len(self) - 1
         self.set(row, finger)
         return row
@@ -124,6 +139,7 @@ class FingerStore:
         if finger is None:
             self._spans.a[row] = 0
             self._quality.a[row] = 0
+            self._code_norm.a[row] = 0
             return
         g0, g1 = self._xy.extend(finger.xy)
         self._angle.extend(finger.angle)
@@ -133,6 +149,15 @@ class FingerStore:
         h0, h1 = self._hull.extend(finger.hull)
         self._spans.a[row] = (g0, g1, c0, c1, h0, h1)
         self._quality.a[row] = finger.quality
+        self._code_rows(row, row + 1)
+
+    def _codes(self) -> tuple[_Grow, _Grow, _Grow]:
+        return self._code_angle, self._code_norm, self._code_bits
+
+    def _code_rows(self, start: int, end: int) -> None:
+        """(Re)compute the codes of rows ``start..end`` from their cylinders."""
+        codes_of_rows(self._angle.view(), self._mask.view(), self._bits.view(), self._spans.view(), start,
+                      *(c.a[start:end] for c in self._codes()))
 
     def finger(self, row: int) -> PackedFinger | None:
         g0, g1, c0, c1, h0, h1 = (int(v) for v in self._spans.a[row])
@@ -166,15 +191,30 @@ class FingerStore:
         """Room for that many more rows of each array (named as in :meth:`export`)."""
         for name, k in rows.items():
             getattr(self, f"_{name}").reserve(k)
+        for code in self._codes():
+            code.reserve(rows.get("spans", 0))
 
-    def extend(self, arrays: dict[str, np.ndarray]) -> None:
-        """Append the rows of another store's :meth:`export`, in one copy per array."""
+    def extend(self, arrays: dict[str, np.ndarray], copy: bool = True) -> None:
+        """Append the rows of another store's :meth:`export`, in one copy per array.
+
+        ``copy=False`` on an empty store holds the arrays themselves (memory maps of
+        a large gallery, read from disk as the search needs them); only the codes
+        are then in memory."""
         spans = np.asarray(arrays["spans"], np.int64).reshape(-1, 6)
-        shift = np.array([self._xy.n, self._xy.n, self._mask.n, self._mask.n, self._hull.n, self._hull.n])
-        for name in ("xy", "angle", "mask", "bits", "hull", "source", "quality"):
-            getattr(self, f"_{name}").extend(np.asarray(arrays[name]))
-        # an empty row's span stays empty (start == end) when shifted
-        self._spans.extend(spans + shift)
+        start = len(self)
+        if not copy and start == 0:
+            for name in self.FIELDS:
+                getattr(self, f"_{name}").adopt(arrays[name])
+        else:
+            shift = np.array([self._xy.n, self._xy.n, self._mask.n, self._mask.n, self._hull.n, self._hull.n])
+            for name in ("xy", "angle", "mask", "bits", "hull", "source", "quality"):
+                getattr(self, f"_{name}").extend(np.asarray(arrays[name]))
+            # an empty row's span stays empty (start == end) when shifted
+            self._spans.extend(spans + shift)
+        for code in self._codes():
+            code.reserve(len(spans))
+            code.n += len(spans)
+        self._code_rows(start, len(self))
 
     def arrays(self) -> tuple:
         """(xy, angle, mask, bits, hull, spans) for the kernels."""
@@ -185,7 +225,19 @@ class FingerStore:
     def nbytes(self) -> int:
         """Bytes held for the stored fingers (row spans and quality included)."""
         return sum(g.nbytes for g in (self._xy, self._angle, self._mask, self._bits, self._hull,
-                                      self._source, self._spans, self._quality))
+                                      self._source, self._spans, self._quality, *self._codes()))
+
+    @property
+    def code_nbytes(self) -> int:
+        """Bytes of the fixed-length codes (part of :attr:`nbytes`)."""
+        return sum(c.nbytes for c in self._codes())
+
+    def code_score(self, probe: ProbeCode, rows: np.ndarray, cylinders: int, best: int,
+                   out: np.ndarray) -> None:
+        """Add the probe finger's code score against each of ``rows`` to ``out``."""
+        with _PARALLEL:
+            code_scores(probe, self._code_angle.view(), self._code_norm.view(), self._code_bits.view(),
+                        np.ascontiguousarray(rows, dtype=np.int64), cylinders, best, out)
 
     def score(self, probe: PackedFinger, rows: np.ndarray, k: Kernels, kind: str = "full",
               parallel: bool = False) -> np.ndarray:

@@ -99,6 +99,17 @@ class Parameters:
     lssr_mu_angle: float = math.pi / 12  # ... and direction difference / radial angle (rad)
     lssr_tau_angle: float = -30.0
 
+    # --- fixed-length cylinder codes: the first pass over a large gallery (codes.py) ------
+    code_cylinders: int = 8             # cylinders in a finger's code (its first, in packing order)
+    code_scan_cylinders: int = 4        # of those, compared in the scan of the whole gallery
+    code_probe_cylinders: int = 8       # the probe finger's cylinders compared
+    code_fingers: int = 4               # the probe's best-quality fingers in the scan of every subject
+    code_scan_keep: float = 0.10        # share of the gallery the scan keeps (then scored on every finger)
+    code_keep: float = 0.01             # share of the gallery scored again on all the codes' cylinders
+    code_np: int = 4                    # best cylinder pairs averaged
+    code_max_direction_diff: float = 5 * math.pi / 16   # 56 degrees
+    code_min_gallery: int = 50_000      # smaller galleries skip the codes (LSS over every subject)
+
     # --- gallery ---------------------------------------------------------
     prefilter_keep: int = 200           # subjects kept by the local-similarity pre-selection
     rescore_keep: int = 20              # of those, kept by the full matcher on three fingers

@@ -192,3 +192,75 @@ def test_a_gallery_extended_with_an_exported_one_searches_as_if_built_whole():
     assert len(first) == 24 and first.fingers() == whole.fingers() == 240 - 14
     with pytest.raises(ValueError, match="already in the gallery"):
         first.extend(ids, stores)
+
+
+def _code_score_by_hand(p, g, cylinders: int, params=DEFAULT) -> float:
+    """The code score of two fingers from its definition (codes.py), in plain Python."""
+    from scomm.biometrics.codes import ProbeCode
+
+    a, b = ProbeCode(p, params.code_probe_cylinders, 0), ProbeCode(g, cylinders, 0)
+    max_dt = round(params.code_max_direction_diff / (2 * math.pi) * 256)
+    sims = []
+    for i in range(len(a.angle)):
+        for j in range(len(b.angle)):
+            d = (int(a.angle[i]) - int(b.angle[j])) & 255
+            if a.norm[i] == 0 or b.norm[j] == 0 or min(d, 256 - d) > max_dt:
+                continue
+            nx = sum(int(x ^ y).bit_count() for x, y in zip(a.bits[i], b.bits[j]))
+            sims.append(1 - math.sqrt(nx) / (float(a.norm[i]) + float(b.norm[j])))
+    best = sorted(sims, reverse=True)[:params.code_np]
+    return sum(best) / params.code_np
+
+
+@pytest.mark.parametrize("cylinders", [DEFAULT.code_scan_cylinders, DEFAULT.code_cylinders])
+def test_a_stored_fingers_code_scores_as_its_definition_says(cylinders):
+    from scomm.biometrics.codes import ProbeCode
+
+    store = FingerStore()
+    fingers = [pack(impression_template(s, 3, 0)) for s in (5, 6, 7)]
+    for f in fingers:
+        store.add(f)
+    probe = pack(impression_template(5, 3, 1))
+    out = np.zeros(3, np.float32)
+    code = ProbeCode(probe, DEFAULT.code_probe_cylinders, kernels(DEFAULT).code_max_dtheta)
+    store.code_score(code, np.arange(3), cylinders, DEFAULT.code_np, out)
+    assert out == pytest.approx([_code_score_by_hand(probe, f, cylinders) for f in fingers], abs=1e-5)
+    store.set(0, fingers[2])        # a replaced row's code follows it; an emptied row scores 0
+    store.set(1, None)
+    again = np.zeros(3, np.float32)
+    store.code_score(code, np.arange(3), cylinders, DEFAULT.code_np, again)
+    assert again == pytest.approx([out[2], 0.0, out[2]])
+
+
+def test_a_large_gallery_is_searched_through_its_codes_to_the_same_answer():
+    """Above ``code_min_gallery`` the codes pick the survivors; the mate's full score is unchanged."""
+    lss = TenprintGallery(replace(DEFAULT, prefilter_keep=10))
+    coded = TenprintGallery(replace(DEFAULT, prefilter_keep=10, code_min_gallery=0, code_scan_keep=0.5,
+                                    code_keep=0.3))
+    for s in range(60):
+        prints = tenprint_templates(s, 0)
+        lss.add(f"S{s}", prints)
+        coded.add(f"S{s}", prints)
+    for seed in (42, 7):
+        a, b = coded.search(tenprint_templates(seed, 1), 1)[0], lss.search(tenprint_templates(seed, 1), 1)[0]
+        assert (a.subject_id, a.score, a.decision) == (b.subject_id, b.score, True) == (f"S{seed}", b.score, True)
+    assert not coded.search(tenprint_templates(1000, 1), max_candidates=1)[0].decision
+
+
+def test_a_gallery_held_as_memory_maps_searches_as_one_in_memory(tmp_path):
+    whole = TenprintGallery(replace(DEFAULT, code_min_gallery=0))
+    for n in range(20):
+        whole.add(f"S{n}", {f: t for f, t in tenprint_templates(n, 0).items() if f != 1 + n % 10})
+    ids, stores = whole.export()
+    mapped: dict[int, dict[str, np.ndarray]] = {}
+    for f, arrays in stores.items():
+        for name, a in arrays.items():
+            a.tofile(tmp_path / f"{f}.{name}")
+            mapped.setdefault(f, {})[name] = np.memmap(tmp_path / f"{f}.{name}", a.dtype, "r", shape=a.shape)
+    on_disk = TenprintGallery(replace(DEFAULT, code_min_gallery=0))
+    on_disk.extend(ids, mapped, copy=False)
+    assert isinstance(on_disk._stores[1].export()["bits"], np.memmap), "the templates stay on disk"
+    assert on_disk.code_nbytes == whole.code_nbytes == 424 * 20 * 10
+    probe = tenprint_templates(4, 1)
+    assert [(c.subject_id, c.score) for c in on_disk.search(probe)] == \
+        [(c.subject_id, c.score) for c in whole.search(probe)]
