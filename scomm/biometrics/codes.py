@@ -25,7 +25,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .packed import PackedFinger, popcount
+from .packed import PackedFinger, keep_best, popcount
 
 __all__ = ["ProbeCode", "codes_of_rows", "code_scores"]
 
@@ -99,11 +99,7 @@ def _scan(pbits, pnorm, pairs, ang, norm, bits, rows, cylinders, k, sqrt_tab, ou
                         nx += popcount(pbits[i, q] ^ g[q])
                     v = 1.0 - sqrt_tab[nx] / (pnorm[i] + sj)
                     if v > best[k - 1]:
-                        q = k - 1
-                        while q > 0 and best[q - 1] < v:
-                            best[q] = best[q - 1]
-                            q -= 1
-                        best[q] = v
+                        keep_best(best, v, k)
             out[t] += best.sum() / k
 
 

@@ -173,12 +173,18 @@ def lss_score(S, min_np, max_np, mu_p, tau_p):
         for j in range(nb):
             v = S[i, j]
             if v > best[k - 1]:
-                q = k - 1
-                while q > 0 and best[q - 1] < v:
-                    best[q] = best[q - 1]
-                    q -= 1
-                best[q] = v
+                keep_best(best, v, k)
     return float(best.sum()) / k
+
+
+@njit(cache=True, inline="always")
+def keep_best(best, v, k):
+    """Insert ``v`` into ``best[:k]`` (descending), dropping the smallest."""
+    q = k - 1
+    while q > 0 and best[q - 1] < v:
+        best[q] = best[q - 1]
+        q -= 1
+    best[q] = v
 
 
 @njit(cache=True)
