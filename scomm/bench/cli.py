@@ -135,6 +135,9 @@ def search(
         "--store", metavar="DIR", file_okay=False,
         help="keep the packed templates in memory-mapped files under DIR, only their codes in memory "
              f"(default: under the system's temporary directory above {DISK_ABOVE:,} subjects)")] = None,
+    keep_store: Annotated[bool, typer.Option(
+        "--keep-store", help="leave the packed templates under --store, and open them next time instead of "
+                             "packing again (10,000,000 fingers take over half an hour)")] = False,
     json_: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
     json_out: Annotated[Optional[Path], typer.Option("--json-out", metavar="FILE", dir_okay=False,
                                                      help="also write that JSON object to FILE")] = None,
@@ -154,7 +157,8 @@ def search(
             cache_file = None if cache is None else cache / f"{name}-{subjects}-{probes}.pkl"
             disk = store if store is not None or subjects <= DISK_ABOVE else Path(tempfile.gettempdir())
             result = bench_search.run(subjects, probes, source.value, workers=workers, progress=progress,
-                                      cache=cache_file, extractor=extractor.value, disk=disk)
+                                      cache=cache_file, extractor=extractor.value, disk=disk,
+                                      keep_store=keep_store)
         except ValueError as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from None

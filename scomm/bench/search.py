@@ -17,6 +17,7 @@ at the engine's stated decision threshold.
 """
 from __future__ import annotations
 
+import json
 import pickle
 import statistics
 import tempfile
@@ -85,14 +86,41 @@ def _pack_chunk(part: list[tuple[int, dict]]) -> tuple[list[str], dict[int, dict
 
 
 class _Files:
-    """A gallery's finger stores appended to flat files, opened as memory maps (no copy in RAM)."""
+    """A gallery's finger stores appended to flat files, opened as memory maps (no copy in RAM).
+
+    Sealed (``index.json`` written last), the files can be opened again by a later run."""
 
     def __init__(self, directory: Path):
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
+        for old in self.dir.iterdir():      # what an interrupted run left
+            old.unlink()
         self.ids: list[str] = []
         self._rows: dict[tuple[int, str], int] = {}
         self._meta: dict[tuple[int, str], tuple] = {}
+
+    @classmethod
+    def sealed(cls, directory: Path) -> _Files | None:
+        """The files a run sealed in ``directory``, or None."""
+        index = directory / "index.json"
+        if not index.exists():
+            return None
+        doc = json.loads(index.read_text())
+        files = cls.__new__(cls)
+        files.dir, files.ids = directory, doc["ids"]
+        files._rows, files._meta = {}, {}
+        for key, (rows, dtype, tail) in doc["arrays"].items():
+            f, name = key.split(".")
+            files._rows[(int(f), name)] = rows
+            files._meta[(int(f), name)] = (np.dtype(dtype), tuple(tail))
+        return files
+
+    def seal(self) -> None:
+        arrays = {f"{f}.{name}": [rows, self._meta[(f, name)][0].str, list(self._meta[(f, name)][1])]
+                  for (f, name), rows in self._rows.items()}
+        tmp = self.dir / "index.json.tmp"
+        tmp.write_text(json.dumps({"ids": self.ids, "arrays": arrays}))
+        tmp.replace(self.dir / "index.json")
 
     def append(self, ids: list[str], stores: dict[int, dict[str, np.ndarray]]) -> None:
         for f, arrays in stores.items():
@@ -206,11 +234,13 @@ def _fit_tail(scores: list[np.ndarray], subjects: int) -> dict:
 
 def run(subjects: int, probes: int = 200, source: str = "templates", seed: int = 20261123,
         workers: int | None = None, progress=lambda msg, done, total: None, cache: Path | None = None,
-        extractor: str = DEFAULT_EXTRACTOR, disk: Path | None = None) -> dict:
+        extractor: str = DEFAULT_EXTRACTOR, disk: Path | None = None, keep_store: bool = False) -> dict:
     """Build the gallery, run the probes, return the figures.
 
     With ``disk`` (a directory), the packed templates go to files there and are
-    searched as memory maps: only their codes are held in memory.
+    searched as memory maps: only their codes are held in memory.  With
+    ``keep_store`` they stay there, and a later run of the same gallery opens
+    them instead of packing again.
 
     Every probe is also a non-mated search: a mated probe's best non-mate (its mate
     left out, as if never enrolled) scores what a search of someone absent would."""
@@ -229,15 +259,23 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
     t0 = time.perf_counter()
     gallery = TenprintGallery(rule=DecisionRule.for_extractor(extractor))
     chunks = [prints[i:i + 200] for i in range(0, len(prints), 200)]
-    spill = tempfile.TemporaryDirectory(prefix="scomm-search-", dir=disk) if disk is not None else nullcontext(None)
+    kept = None if disk is None or not keep_store else disk / (
+        f"search-{source}{'-' + extractor if source == 'images' else ''}-{subjects}-{seed}.store")
+    spill = (nullcontext(str(kept)) if kept is not None else
+             tempfile.TemporaryDirectory(prefix="scomm-search-", dir=disk) if disk is not None else nullcontext(None))
     with spill as tmp:
-        files = _Files(Path(tmp)) if tmp is not None else None
-        for k, (ids, stores) in enumerate(parallel_map(_pack_chunk, chunks, workers)):
-            if files is not None:
-                files.append(ids, stores)
-            else:
-                gallery.extend(ids, stores)
-            progress("index", min(subjects, (k + 1) * 200), subjects)
+        files = None if tmp is None else _Files.sealed(Path(tmp))
+        reused = files is not None
+        if not reused:
+            files = None if tmp is None else _Files(Path(tmp))
+            for k, (ids, stores) in enumerate(parallel_map(_pack_chunk, chunks, workers)):
+                if files is not None:
+                    files.append(ids, stores)
+                else:
+                    gallery.extend(ids, stores)
+                progress("index", min(subjects, (k + 1) * 200), subjects)
+            if files is not None and kept is not None:
+                files.seal()
         del prints, chunks
         load_s = float("nan")
         if files is not None:
@@ -256,7 +294,7 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
         "nonmated_searches": len(probe_seeds),
         "nonmated_note": "every probe: the absent ones, and each mated one with its mate left out",
         "generation_seconds": generate_s, "generation_cached": cached,
-        "index_build_seconds": build_s,
+        "index_build_seconds": build_s, "index_reused": reused,
         "store": "disk" if disk is not None else "memory",
         "load_seconds": load_s,
         "bytes_per_finger": gallery.nbytes / max(1, gallery.fingers()),
@@ -333,7 +371,8 @@ def render(r: dict, console) -> None:
         ("fingers in gallery", f"{r['fingers']:,}"),
         ("prints made (s, wall; rendering + extraction for images)",
          "read from cache" if r["generation_cached"] else f"{r['generation_seconds']:.1f}"),
-        ("index built from ISO templates (s, wall)", f"{r['index_build_seconds']:.1f}"),
+        ("index built from ISO templates (s, wall)",
+         "opened from the files a run kept" if r.get("index_reused") else f"{r['index_build_seconds']:.1f}"),
         ("start-up: map the files, derive the codes (s, wall)",
          f"{r['load_seconds']:.1f}" if r["store"] == "disk" else "in memory, no files"),
         ("bytes per finger in memory / on disk",

@@ -37,6 +37,19 @@ def test_bench_search_with_its_templates_on_disk_holds_only_their_codes(tmp_path
     assert [p.name for p in tmp_path.iterdir()] == ["search.json"], "the files go when the run ends"
 
 
+def test_a_kept_store_is_opened_again_instead_of_packed(tmp_path):
+    runs = []
+    for k in range(2):
+        out = tmp_path / f"run{k}.json"
+        r = CliRunner().invoke(app, ["bench", "search", "--subjects", "25", "--probes", "4", "--workers", "1",
+                                     "--store", str(tmp_path), "--keep-store", "--json-out", str(out)])
+        assert r.exit_code == 0, r.output
+        runs.append(json.loads(out.read_text()))
+    assert [x["index_reused"] for x in runs] == [False, True]
+    assert runs[0]["mate_scores"] == runs[1]["mate_scores"] and runs[1]["fingers"] == 250
+    assert (tmp_path / "search-templates-25-20261123.store" / "index.json").exists()
+
+
 def test_bench_search_rejects_bad_sizes():
     r = CliRunner().invoke(app, ["bench", "search", "--subjects", "0"])
     assert r.exit_code == 1 and "need at least" in r.output
