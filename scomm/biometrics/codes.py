@@ -14,9 +14,11 @@ popcount per direction slice and no mask::
 and a finger pair scores the mean of its ``code_np`` best cylinder pairs
 whose directions differ by at most ``code_max_direction_diff``.  A search
 scans the codes of every subject on the probe's best ``code_fingers``
-fingers, its first ``code_scan_cylinders`` gallery cylinders only; the
-survivors are scored again on every finger and all ``code_cylinders``.  The
-full templates are read only for those that remain (:mod:`.gallery`).
+fingers, the first ``code_scan_cylinders`` of each code only; the
+``code_scan_keep`` share it keeps is scored on the other fingers too; the
+``code_keep`` share left is scored again on all ``code_cylinders``.  The
+full templates are read only for the ``prefilter_keep`` that remain
+(:meth:`.gallery.TenprintGallery._code_pass`).
 """
 from __future__ import annotations
 
