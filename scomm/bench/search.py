@@ -40,6 +40,7 @@ from ..biometrics import (
     extract,
 )
 from ..biometrics.evaluation import threshold_at
+from ..biometrics.index import shift_spans
 from ..biometrics.packed import pack
 from ..biometrics.synth import subject_tenprint
 from ..biometrics.synth_templates import tenprint_templates
@@ -90,14 +91,20 @@ class _Files:
 
     Sealed (``index.json`` written last), the files can be opened again by a later run."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, ids: list[str] | None = None,
+                 arrays: dict[tuple[int, str], tuple[int, np.dtype, tuple]] | None = None):
         self.dir = directory
-        self.dir.mkdir(parents=True, exist_ok=True)
-        for old in self.dir.iterdir():      # what an interrupted run left
+        self.ids = ids or []
+        self._rows = {key: rows for key, (rows, _, _) in (arrays or {}).items()}
+        self._meta = {key: (dtype, tail) for key, (_, dtype, tail) in (arrays or {}).items()}
+
+    @classmethod
+    def fresh(cls, directory: Path) -> _Files:
+        """Empty files in ``directory`` (what an interrupted run left there is removed)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        for old in directory.iterdir():
             old.unlink()
-        self.ids: list[str] = []
-        self._rows: dict[tuple[int, str], int] = {}
-        self._meta: dict[tuple[int, str], tuple] = {}
+        return cls(directory)
 
     @classmethod
     def sealed(cls, directory: Path) -> _Files | None:
@@ -106,14 +113,9 @@ class _Files:
         if not index.exists():
             return None
         doc = json.loads(index.read_text())
-        files = cls.__new__(cls)
-        files.dir, files.ids = directory, doc["ids"]
-        files._rows, files._meta = {}, {}
-        for key, (rows, dtype, tail) in doc["arrays"].items():
-            f, name = key.split(".")
-            files._rows[(int(f), name)] = rows
-            files._meta[(int(f), name)] = (np.dtype(dtype), tuple(tail))
-        return files
+        arrays = {(int(key.split(".")[0]), key.split(".")[1]): (rows, np.dtype(dtype), tuple(tail))
+                  for key, (rows, dtype, tail) in doc["arrays"].items()}
+        return cls(directory, doc["ids"], arrays)
 
     def seal(self) -> None:
         arrays = {f"{f}.{name}": [rows, self._meta[(f, name)][0].str, list(self._meta[(f, name)][1])]
@@ -125,9 +127,8 @@ class _Files:
     def append(self, ids: list[str], stores: dict[int, dict[str, np.ndarray]]) -> None:
         for f, arrays in stores.items():
             n = {name: self._rows.get((f, name), 0) for name in arrays}
-            shift = np.array([n["xy"], n["xy"], n["mask"], n["mask"], n["hull"], n["hull"]], np.int64)
             for name, a in arrays.items():
-                a = np.ascontiguousarray(a + shift if name == "spans" else a)
+                a = np.ascontiguousarray(shift_spans(a, n["xy"], n["mask"], n["hull"]) if name == "spans" else a)
                 with (self.dir / f"{f}.{name}").open("ab") as fh:
                     fh.write(a.tobytes())
                 self._rows[(f, name)] = n[name] + len(a)
@@ -267,7 +268,7 @@ def run(subjects: int, probes: int = 200, source: str = "templates", seed: int =
         files = None if tmp is None else _Files.sealed(Path(tmp))
         reused = files is not None
         if not reused:
-            files = None if tmp is None else _Files(Path(tmp))
+            files = None if tmp is None else _Files.fresh(Path(tmp))
             for k, (ids, stores) in enumerate(parallel_map(_pack_chunk, chunks, workers)):
                 if files is not None:
                     files.append(ids, stores)

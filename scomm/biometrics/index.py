@@ -25,7 +25,7 @@ from .codes import ProbeCode, code_scores, codes_of_rows
 from .packed import PackedFinger, consolidate, local_similarities, lss_score, lssr_score
 from .parameters import DEFAULT, Parameters
 
-__all__ = ["FingerStore", "Kernels"]
+__all__ = ["FingerStore", "Kernels", "shift_spans"]
 
 # numba's default (workqueue) threading layer aborts the process if two threads launch
 # parallel kernels at once; the hub searches from request and worker threads.
@@ -98,6 +98,12 @@ class _Grow:
     @property
     def nbytes(self) -> int:
         return int(self.a[:self.n].nbytes)
+
+
+def shift_spans(spans: np.ndarray, xy_rows: int, cylinder_rows: int, hull_rows: int) -> np.ndarray:
+    """Row spans of exported arrays moved to follow that many rows already held (an empty
+    row's span stays empty, start == end)."""
+    return spans + np.array([xy_rows, xy_rows, cylinder_rows, cylinder_rows, hull_rows, hull_rows], np.int64)
 
 
 class FingerStore:
@@ -206,11 +212,10 @@ class FingerStore:
             for name in self.FIELDS:
                 getattr(self, f"_{name}").adopt(arrays[name])
         else:
-            shift = np.array([self._xy.n, self._xy.n, self._mask.n, self._mask.n, self._hull.n, self._hull.n])
+            shifted = shift_spans(spans, self._xy.n, self._mask.n, self._hull.n)
             for name in ("xy", "angle", "mask", "bits", "hull", "source", "quality"):
                 getattr(self, f"_{name}").extend(np.asarray(arrays[name]))
-            # an empty row's span stays empty (start == end) when shifted
-            self._spans.extend(spans + shift)
+            self._spans.extend(shifted)
         for code in self._codes():
             code.reserve(len(spans))
             code.n += len(spans)
